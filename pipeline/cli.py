@@ -1,0 +1,36 @@
+"""`python -m pipeline <command>`: one entry point for people and for the workflows.
+
+Each command lives in its own module, which exposes `register(subparsers)`; the parser it adds
+sets `run=<function(args) -> int>`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from stack_config.errors import ConfigError
+from pipeline.errors import UsageError
+from pipeline.exit_codes import ExitCode
+
+COMMAND_MODULES = (
+    "pipeline.check",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__.splitlines()[0])
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except (UsageError, ConfigError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return ExitCode.USAGE
