@@ -1,0 +1,115 @@
+"""A strict reader over one config object: every key read is checked, every key not read is a typo.
+
+Each method names the full key (`gatehouse:customDomain.mode`) and the stack file in its error.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from stack_config.errors import ConfigError
+
+T = TypeVar("T")
+_MISSING = object()
+
+
+class ObjectReader:
+    def __init__(self, value: Any, key: str, stack_file: str):
+        if not isinstance(value, Mapping):
+            raise ConfigError(stack_file, key, f"must be an object (got {_describe(value)})")
+        self._value = value
+        self._key = key
+        self._stack_file = stack_file
+        self._seen: set[str] = set()
+
+    def key(self, name: str) -> str:
+        return f"{self._key}.{name}" if self._key else name
+
+    def error(self, name: str, problem: str) -> ConfigError:
+        return self.error_at(self.key(name), problem)
+
+    def error_at(self, full_key: str, problem: str) -> ConfigError:
+        return ConfigError(self._stack_file, full_key, problem)
+
+    def has(self, name: str) -> bool:
+        return name in self._value
+
+    def raw(self, name: str, default: Any = _MISSING) -> Any:
+        self._seen.add(name)
+        if name in self._value and self._value[name] is not None:
+            return self._value[name]
+        if default is _MISSING:
+            raise self.error(name, "is required")
+        return default
+
+    def string(self, name: str, default: Any = _MISSING, allowed: Sequence[str] = ()) -> Any:
+        value = self.raw(name, default)
+        if value is default and default is not _MISSING:
+            return value
+        if not isinstance(value, str) or not value.strip():
+            raise self.error(name, f"must be a non-empty string (got {_describe(value)})")
+        if allowed and value not in allowed:
+            raise self.error(name, f"must be one of {', '.join(allowed)} (got {value!r})")
+        return value
+
+    def boolean(self, name: str, default: bool) -> bool:
+        value = self.raw(name, default)
+        if not isinstance(value, bool):
+            raise self.error(name, f"must be true or false (got {_describe(value)})")
+        return value
+
+    def integer(self, name: str, default: Any = _MISSING, minimum: int | None = None) -> Any:
+        value = self.raw(name, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.error(name, f"must be a whole number (got {_describe(value)})")
+        if minimum is not None and value < minimum:
+            raise self.error(name, f"must be at least {minimum} (got {value})")
+        return value
+
+    def items(self, name: str, default: Any = _MISSING) -> list[tuple[str, Any]]:
+        """A list value, as (indexed key, item) pairs."""
+        value = self.raw(name, default)
+        if not isinstance(value, list):
+            raise self.error(name, f"must be a list (got {_describe(value)})")
+        return [(f"{self.key(name)}[{i}]", item) for i, item in enumerate(value)]
+
+    def strings(self, name: str, check: Callable[[str, str], T] | None = None) -> tuple[T, ...]:
+        result = []
+        for key, item in self.items(name, []):
+            if not isinstance(item, str) or not item.strip():
+                raise self.error_at(key, f"must be a string (got {_describe(item)})")
+            result.append(check(key, item) if check else item)
+        return tuple(result)
+
+    def cidr(self, key: str, value: str) -> str:
+        """A CIDR block, normalised; a host-bits-set value is an error, not silently widened."""
+        try:
+            return str(ipaddress.ip_network(value, strict=True))
+        except ValueError:
+            raise self.error_at(key, f"must be a CIDR block such as 10.20.0.0/16 (got {value!r})") from None
+
+    def cidrs(self, name: str) -> tuple[str, ...]:
+        return self.strings(name, self.cidr)
+
+    def child(self, name: str, default: Any = _MISSING) -> ObjectReader:
+        return ObjectReader(self.raw(name, default), self.key(name), self._stack_file)
+
+    def child_of(self, key: str, value: Any) -> ObjectReader:
+        return ObjectReader(value, key, self._stack_file)
+
+    def done(self) -> None:
+        """Reject keys nobody read: a typo must not silently fall back to a default."""
+        unknown = sorted(set(self._value) - self._seen)
+        if unknown:
+            allowed = ", ".join(sorted(self._seen))
+            raise self.error(unknown[0], f"is not a known key (allowed here: {allowed})")
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    if value is None:
+        return "nothing"
+    return f"{type(value).__name__} {value!r}"
