@@ -1,0 +1,12 @@
+"""The gatehouse policy pack. Wiring only: the constructor starts the analyzer's gRPC server
+and blocks, so nothing may import this module; the policies live in gatehouse_guard.policies."""
+
+from pulumi_policy import EnforcementLevel, PolicyPack
+
+from gatehouse_guard.policies import POLICIES
+
+PolicyPack(
+    name="gatehouse",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    policies=POLICIES,
+)

@@ -1,0 +1,249 @@
+"""The pack's policy objects, built from the pure rules.
+
+Kept apart from `policies/__main__.py` (whose `PolicyPack(...)` starts a blocking gRPC server)
+so tests and tools can import and call the policies directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from gatehouse_guard.model import Finding, Resource
+from gatehouse_guard.rules import (
+    api_exposure,
+    backdoors,
+    custom_domain,
+    endpoint_network,
+    load_balancer,
+    observability,
+    resource_policy,
+    routing,
+)
+from gatehouse_guard.rules.unknowns import Unresolved, plain
+
+PROD = "prod"
+LOWER = "lower"
+
+_CIDRS = {"type": "array", "items": {"type": "string"}, "default": []}
+TIER = {
+    "type": "string",
+    "enum": [PROD, LOWER],
+    "default": PROD,
+    "description": "prod: unknown values fail the check and no VPN caller may get in; "
+    "lower: unknowns are left to `pulumi up` and vpnCidrs are expected callers",
+}
+ALLOWED_PUBLIC_APIS = {
+    "type": "array",
+    "items": {"type": "string"},
+    "default": [],
+    "description": "Logical (or AWS) names of REST APIs that may be non-PRIVATE; they must also "
+    "carry the tag exposure=public",
+}
+ALLOWED_ENDPOINT_IDS = {
+    **_CIDRS,
+    "description": "Other organisation execute-api endpoints the private API admits "
+    "(the stack's extraVpcEndpointIds)",
+}
+VPC_CIDR = {
+    "type": "string",
+    "default": "",
+    "description": "The VPC CIDR when the stack adopts its VPC (a created VPC's cidrBlock wins)",
+}
+VPN_CIDRS = {
+    **_CIDRS,
+    "description": "VPN ranges: admitted callers in a lower tier; in prod, probes that must be "
+    "denied",
+}
+CONSUMER_CIDRS = {
+    **_CIDRS,
+    "description": "Other networks allowed to call through the allowed endpoints "
+    "(the stack's consumerCidrs)",
+}
+
+ResourceRule = Callable[[Resource, Mapping[str, Any]], Iterable[Finding]]
+StackRule = Callable[[list[Resource], Mapping[str, Any]], Iterable[Finding]]
+
+
+def settings(properties: Mapping[str, Mapping[str, Any]], config: Mapping[str, Any] | None):
+    """Schema defaults overlaid with the configured values (the CLI merges these too, but a
+    client driving the analyzer protocol directly may not)."""
+    merged = {key: spec.get("default") for key, spec in properties.items()}
+    merged.update(config or {})
+    return merged
+
+
+def report(findings: Iterable[Finding], config: Mapping[str, Any], report_violation) -> None:
+    for finding in findings:
+        if finding.unknown and config.get("tier", PROD) != PROD:
+            continue
+        report_violation(finding.message, finding.urn)
+
+
+def _unresolved(exc: Unresolved) -> list[Finding]:
+    return [Finding(f"{exc.what} is unknown during preview, so it cannot be verified",
+                    unknown=True)]
+
+
+def resource_policy_of(
+    name: str, description: str, rule: ResourceRule, *,
+    properties: Mapping[str, Mapping[str, Any]] | None = None,
+    level: EnforcementLevel = EnforcementLevel.MANDATORY,
+    severity: Severity = Severity.HIGH,
+) -> ResourceValidationPolicy:
+    properties = {"tier": TIER, **(properties or {})}
+
+    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        config = settings(properties, args.get_config())
+        resource = Resource(args.resource_type, args.name, plain(args.props), args.urn)
+        try:
+            findings = list(rule(resource, config))
+        except Unresolved as exc:
+            findings = _unresolved(exc)
+        report(findings, config, report_violation)
+
+    return ResourceValidationPolicy(
+        name=name, description=description, validate=validate, enforcement_level=level,
+        config_schema=PolicyConfigSchema(properties=dict(properties)), severity=severity,
+    )
+
+
+def stack_policy_of(
+    name: str, description: str, rule: StackRule, *,
+    properties: Mapping[str, Mapping[str, Any]] | None = None,
+    level: EnforcementLevel = EnforcementLevel.MANDATORY,
+    severity: Severity = Severity.CRITICAL,
+) -> StackValidationPolicy:
+    properties = {"tier": TIER, **(properties or {})}
+
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        config = settings(properties, args.get_config())
+        resources = [
+            Resource(
+                r.resource_type, r.name, plain(r.props), r.urn,
+                {k: tuple(d.urn for d in deps) for k, deps in r.property_dependencies.items()},
+            )
+            for r in args.resources
+        ]
+        try:
+            findings = list(rule(resources, config))
+        except Unresolved as exc:
+            findings = _unresolved(exc)
+        report(findings, config, report_violation)
+
+    return StackValidationPolicy(
+        name=name, description=description, validate=validate, enforcement_level=level,
+        config_schema=PolicyConfigSchema(properties=dict(properties)), severity=severity,
+    )
+
+
+def _resource_policy_settings(config: Mapping[str, Any]) -> resource_policy.Settings:
+    return resource_policy.Settings(
+        tier=config["tier"],
+        allowed_endpoint_ids=tuple(config["allowedEndpointIds"]),
+        vpc_cidr=config["vpcCidr"],
+        vpn_cidrs=tuple(config["vpnCidrs"]),
+        consumer_cidrs=tuple(config["consumerCidrs"]),
+    )
+
+
+def _endpoint_extra_cidrs(config: Mapping[str, Any]) -> tuple[str, ...]:
+    # VPN developers reach the endpoint directly only in a lower tier; prod admits no VPN range.
+    vpn = tuple(config["vpnCidrs"]) if config["tier"] == LOWER else ()
+    return (*config["consumerCidrs"], *vpn)
+
+
+POLICIES = [
+    resource_policy_of(
+        "api-endpoint-type",
+        "REST APIs are PRIVATE unless tagged exposure=public and listed in allowedPublicApis.",
+        lambda r, c: api_exposure.check_api_exposure(r, c["allowedPublicApis"]),
+        properties={"allowedPublicApis": ALLOWED_PUBLIC_APIS},
+        severity=Severity.CRITICAL,
+    ),
+    stack_policy_of(
+        "private-api-resource-policy",
+        "PRIVATE APIs and private domains have a resource policy that admits only our callers.",
+        lambda rs, c: resource_policy.check_resource_policies(rs, _resource_policy_settings(c)),
+        properties={
+            "allowedEndpointIds": ALLOWED_ENDPOINT_IDS,
+            "vpcCidr": VPC_CIDR,
+            "vpnCidrs": VPN_CIDRS,
+            "consumerCidrs": CONSUMER_CIDRS,
+        },
+    ),
+    stack_policy_of(
+        "endpoint-security-group",
+        "The execute-api endpoint's security group admits only tcp/443 from the VPC CIDR.",
+        lambda rs, c: endpoint_network.check_endpoint_security_groups(
+            rs, vpc_cidr=c["vpcCidr"], extra_cidrs=_endpoint_extra_cidrs(c)
+        ),
+        properties={"vpcCidr": VPC_CIDR, "vpnCidrs": VPN_CIDRS, "consumerCidrs": CONSUMER_CIDRS},
+    ),
+    resource_policy_of(
+        "alb-internal",
+        "The load balancer in front of the private API is internal, never internet-facing.",
+        lambda r, c: load_balancer.check_alb_internal(r),
+        severity=Severity.CRITICAL,
+    ),
+    resource_policy_of(
+        "alb-listener-tls",
+        "ALB listeners serve HTTPS with TLS 1.2 or stronger, or only redirect HTTP to HTTPS.",
+        lambda r, c: load_balancer.check_listener_tls(r),
+    ),
+    resource_policy_of(
+        "alb-deletion-protection",
+        "Load balancers have deletion protection on.",
+        lambda r, c: load_balancer.check_alb_deletion_protection(r),
+        severity=Severity.MEDIUM,
+    ),
+    resource_policy_of(
+        "custom-domain-tls",
+        "API Gateway custom domains use a TLS 1.2 or stronger security policy.",
+        lambda r, c: custom_domain.check_domain_tls(r),
+    ),
+    resource_policy_of(
+        "lambda-function-url-auth",
+        "Lambda function URLs require IAM auth, never NONE.",
+        lambda r, c: backdoors.check_function_url(r),
+        severity=Severity.CRITICAL,
+    ),
+    resource_policy_of(
+        "lambda-permission-scoped",
+        "Lambda invoke permissions name one API by sourceArn, never `*` or an unscoped gateway.",
+        lambda r, c: backdoors.check_lambda_permission(r),
+        severity=Severity.CRITICAL,
+    ),
+    stack_policy_of(
+        "no-mixed-gateways",
+        "A private service is routed only from the PRIVATE API, a public one only from public.",
+        lambda rs, c: routing.check_gateway_mixing(rs),
+    ),
+    resource_policy_of(
+        "stage-observability",
+        "API stages write access logs and X-Ray traces.",
+        lambda r, c: observability.check_stage_observability(r),
+        level=EnforcementLevel.ADVISORY,
+        severity=Severity.LOW,
+    ),
+    resource_policy_of(
+        "endpoint-private-dns-off",
+        "The execute-api endpoint keeps private DNS off (it hijacks public API Gateway names).",
+        lambda r, c: endpoint_network.check_endpoint_private_dns(r),
+        level=EnforcementLevel.ADVISORY,
+        severity=Severity.LOW,
+    ),
+]
+
+POLICY_NAMES = [p.name for p in POLICIES]

@@ -1,0 +1,1 @@
+"""Rules as pure functions over `gatehouse_guard.model.Resource`, grouped by concern."""

@@ -1,0 +1,74 @@
+"""The ALB that fronts the private API's custom domain."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from gatehouse_guard.model import Finding, Resource, as_list
+from gatehouse_guard.rules.unknowns import require
+
+LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
+LISTENER = "aws:lb/listener:Listener"
+
+# ELBSecurityPolicy-TLS13-1-2-2021-06 -> 1.2; names without a version (2016-08) allow TLS 1.0.
+_SSL_VERSION = re.compile(r"-(?:TLS13|TLS|FS)-1-(\d)(?:-|$)")
+
+
+def ssl_policy_minor(policy: str) -> int:
+    match = _SSL_VERSION.search(policy)
+    return int(match.group(1)) if match else 0
+
+
+def check_alb_internal(lb: Resource) -> Iterator[Finding]:
+    if lb.type != LOAD_BALANCER:
+        return
+    if require(lb.props.get("internal"), "internal") is not True:
+        yield Finding(
+            f"{lb.label} is internet-facing; the ALB in front of the private API must set "
+            "internal: true (private subnets only)",
+            lb.urn or None,
+        )
+
+
+def check_alb_deletion_protection(lb: Resource) -> Iterator[Finding]:
+    if lb.type != LOAD_BALANCER:
+        return
+    if require(lb.props.get("enableDeletionProtection"), "enableDeletionProtection") is not True:
+        yield Finding(
+            f"{lb.label} has enableDeletionProtection off; set it to true so the private "
+            "API's front door cannot be deleted by a stray change",
+            lb.urn or None,
+        )
+
+
+def _redirects_to_https(actions: list) -> bool:
+    return bool(actions) and all(
+        (a.get("type") == "redirect" and (a.get("redirect") or {}).get("protocol") == "HTTPS")
+        for a in actions
+    )
+
+
+def check_listener_tls(listener: Resource) -> Iterator[Finding]:
+    if listener.type != LISTENER:
+        return
+    protocol = str(require(listener.props.get("protocol"), "protocol") or "").upper()
+    if protocol == "HTTP":
+        actions = as_list(require(listener.props.get("defaultActions"), "defaultActions"))
+        if not _redirects_to_https(actions):
+            yield Finding(
+                f"{listener.label} serves plain HTTP; allowed: HTTPS with a TLS 1.2+ "
+                "sslPolicy, or HTTP whose default actions only redirect to HTTPS",
+                listener.urn or None,
+            )
+        return
+    if protocol != "HTTPS":
+        return
+    policy = require(listener.props.get("sslPolicy"), "sslPolicy")
+    if not policy or ssl_policy_minor(str(policy)) < 2:
+        shown = policy or "unset (the API default ELBSecurityPolicy-2016-08 allows TLS 1.0)"
+        yield Finding(
+            f"{listener.label} has sslPolicy {shown}; allowed: TLS 1.2 or stronger, e.g. "
+            "ELBSecurityPolicy-TLS13-1-2-2021-06 or ELBSecurityPolicy-TLS13-1-3-2021-06",
+            listener.urn or None,
+        )
