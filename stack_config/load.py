@@ -66,7 +66,13 @@ def load_stack_config(raw: Mapping[str, Any], stack: str) -> StackConfig:
     private_api = _private_api(top, environment)
     custom_domain = _custom_domain(top)
     log_retention_days = top.integer(f"{NAMESPACE}:logRetentionDays", 30, minimum=1)
+    manage_account = top.boolean(f"{NAMESPACE}:manageApiGatewayAccount", False)
     top.done()
+    if custom_domain.mode != "none" and not any(s.visibility == "private" for s in services):
+        raise top.error(
+            f"{NAMESPACE}:customDomain.mode",
+            f"is {custom_domain.mode}, but no service is private: the custom domain fronts the private API",
+        )
     return StackConfig(
         stack=stack,
         stack_file=stack_file,
@@ -77,6 +83,7 @@ def load_stack_config(raw: Mapping[str, Any], stack: str) -> StackConfig:
         private_api=private_api,
         custom_domain=custom_domain,
         log_retention_days=log_retention_days,
+        manage_api_gateway_account=manage_account,
     )
 
 

@@ -109,6 +109,9 @@ class StackConfig:
     private_api: PrivateApiSettings = field(default_factory=PrivateApiSettings)
     custom_domain: CustomDomain = field(default_factory=CustomDomain)
     log_retention_days: int = 30
+    manage_api_gateway_account: bool = False
+    """Off by default: the CloudWatch Logs role is one setting per account and region, so exactly
+    one stack there should manage it (see components/api_gateway_account.py)."""
 
     @property
     def is_prod(self) -> bool:

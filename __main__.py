@@ -1,0 +1,121 @@
+"""gatehouse: per stack, a public REST API and a separate PRIVATE REST API reachable only
+through the VPC's execute-api endpoint, with a private custom domain in front.
+
+Reads config once, builds the components, exports outputs; creates no resource itself.
+"""
+
+import pulumi
+
+from components.api_gateway_account import ApiGatewayAccount
+from components.backend import ServiceBackend, ServiceBackendArgs
+from components.call_examples import curl_lines, example_path
+from components.custom_domain import PrivateCustomDomain, PrivateCustomDomainArgs
+from components.endpoint import ExecuteApiEndpoint, ExecuteApiEndpointArgs
+from components.network import Network, NetworkArgs
+from components.private_api import PrivateApi, PrivateApiArgs
+from components.public_api import PublicApi, PublicApiArgs
+from components.resource_policy import allowed_networks
+from components.rest_api_parts import STAGE_NAME, RoutedService
+from stack_config.pulumi_source import read_stack_config
+
+config = read_stack_config()  # a bad value stops here, before anything is registered
+tags = {"gatehouse:stack": config.stack, "gatehouse:environment": config.environment}
+
+if config.manage_api_gateway_account:
+    ApiGatewayAccount("apigw-account", tags)
+
+routed = {
+    service.name: RoutedService(
+        service,
+        ServiceBackend(
+            f"svc-{service.name}",
+            ServiceBackendArgs(
+                service=service,
+                function_name=f"gatehouse-{config.stack}-{service.name}",
+                log_retention_days=config.log_retention_days,
+                tags=tags,
+            ),
+        ),
+    )
+    for service in config.services
+}
+public = [routed[s.name] for s in config.services_with("public")]
+private = [routed[s.name] for s in config.services_with("private")]
+
+if public:
+    public_api = PublicApi(
+        "public-api",
+        PublicApiArgs(services=public, log_retention_days=config.log_retention_days, tags=tags),
+    )
+    pulumi.export("publicApiId", public_api.api_id)
+    pulumi.export("publicInvokeUrl", public_api.invoke_url)
+
+if private:
+    settings = config.private_api
+    networks = allowed_networks(
+        vpc_cidr=config.vpc_cidr,
+        consumer_cidrs=settings.consumer_cidrs,
+        vpn_cidrs=settings.vpn_cidrs,
+        is_prod=config.is_prod,
+    )
+    network = Network("network", NetworkArgs(spec=config.network, tags=tags))
+    endpoint = ExecuteApiEndpoint(
+        "execute-api",
+        ExecuteApiEndpointArgs(
+            region=config.region,
+            vpc_id=network.vpc_id,
+            subnet_ids=network.subnet_ids,
+            vpc_cidr=config.vpc_cidr,
+            extra_ingress_cidrs=[c for c in networks if c != config.vpc_cidr],
+            private_dns=settings.private_dns,
+            tags=tags,
+        ),
+    )
+    private_api = PrivateApi(
+        "private-api",
+        PrivateApiArgs(
+            services=private,
+            endpoint_id=endpoint.endpoint_id,
+            extra_endpoint_ids=settings.extra_vpc_endpoint_ids,
+            allowed_cidrs=networks,
+            log_retention_days=config.log_retention_days,
+            tags=tags,
+        ),
+    )
+    domain = config.custom_domain
+    if domain.mode != "none":
+        custom_domain = PrivateCustomDomain(
+            "private-domain",
+            PrivateCustomDomainArgs(
+                spec=domain,
+                vpc_id=network.vpc_id,
+                vpc_cidr=config.vpc_cidr,
+                subnet_ids=network.subnet_ids,
+                endpoint=endpoint,
+                api=private_api,
+                allowed_cidrs=networks,
+                extra_endpoint_ids=settings.extra_vpc_endpoint_ids,
+                is_prod=config.is_prod,
+                tags=tags,
+            ),
+        )
+        pulumi.export("customDomainUrl", custom_domain.url)
+        if custom_domain.alb_dns_name is not None:
+            pulumi.export("albDnsName", custom_domain.alb_dns_name)
+
+    pulumi.export("privateApiId", private_api.api_id)
+    pulumi.export("endpointId", endpoint.endpoint_id)
+    pulumi.export("endpointDnsNames", endpoint.dns_names)
+    pulumi.export(
+        "howToCallPrivateApi",
+        pulumi.Output.all(endpoint.dns_names, private_api.api_id).apply(
+            lambda values: curl_lines(
+                endpoint_dns=values[0][0],
+                api_id=values[1],
+                region=config.region,
+                stage=STAGE_NAME,
+                path=example_path(private[0].service),
+                domain=domain.domain_name if domain.mode != "none" else None,
+            )
+        ),
+    )

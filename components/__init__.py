@@ -1,0 +1,1 @@
+"""One ComponentResource per file; `resource_policy` is the pure policy builder."""

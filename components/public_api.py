@@ -1,0 +1,48 @@
+"""The public REST API (REGIONAL) for application services. Private services never land here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components import rest_api_parts
+from components.rest_api_parts import RoutedService
+
+TYPE = "gatehouse:api:PublicApi"
+
+
+@dataclass
+class PublicApiArgs:
+    services: Sequence[RoutedService]
+    log_retention_days: int
+    tags: dict[str, str]
+
+
+class PublicApi(pulumi.ComponentResource):
+    api_id: pulumi.Output[str]
+    invoke_url: pulumi.Output[str]
+
+    def __init__(self, name: str, args: PublicApiArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(TYPE, name, None, opts)
+        if any(item.service.visibility != "public" for item in args.services):
+            raise ValueError("the public API serves public services only")
+        tags = {**args.tags, "exposure": "public"}
+        api = aws.apigateway.RestApi(
+            name,
+            description="Public application services",
+            endpoint_configuration={"types": "REGIONAL"},
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        settled = rest_api_parts.add_routes(self, name, api, args.services)
+        rest_api_parts.allow_invoke(self, name, api, args.services)
+        stage = rest_api_parts.deploy(
+            self, name, api, args.services, settled,
+            policy=None, log_retention_days=args.log_retention_days, tags=tags,
+        )
+        self.api_id = api.id
+        self.invoke_url = stage.invoke_url
+        self.register_outputs({"apiId": self.api_id, "invokeUrl": self.invoke_url})

@@ -1,0 +1,99 @@
+"""Run the Pulumi program engine-free, under Pulumi's official mocks, and record what it registers.
+
+The program is the real `__main__.py`, run with the stack's config exactly as the CLI would pass
+it; the mock monitor records every RegisterResource call (type, name, parent, inputs in the
+engine's camelCase form, dependencies) and the mocks answer with realistic ids and ARNs.
+"""
+
+from __future__ import annotations
+
+import runpy
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as runtime_mocks
+from pulumi.runtime import settings as runtime_settings
+
+from pipeline.inventory import Inventory, InventoryResource
+from pipeline.mocks import GatehouseMocks
+from pipeline.stack_files import PROJECT_DIR, project_name, stack_config_map
+
+
+class RecordingMonitor(runtime_mocks.MockMonitor):
+    """The documented mock monitor, keeping what the engine would have been told."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks):
+        super().__init__(mocks)
+        self.registrations: list[dict[str, Any]] = []
+
+    def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            self.registrations.append(
+                {
+                    "urn": response.urn,
+                    "type": request.type,
+                    "name": request.name,
+                    "parent": request.parent or None,
+                    "custom": bool(request.custom),
+                    "provider": request.provider,
+                    "protect": bool(request.protect),
+                    "dependencies": tuple(request.dependencies),
+                    "property_dependencies": {
+                        key: tuple(deps.urns) for key, deps in request.propertyDependencies.items()
+                    },
+                    "inputs": pulumi.runtime.rpc.deserialize_properties(request.object),
+                }
+            )
+        return response
+
+
+def render_stack(
+    stack: str,
+    *,
+    project_dir: Path = PROJECT_DIR,
+    config: dict[str, str] | None = None,
+) -> Inventory:
+    """Run the program for `stack`; raises ConfigError (nothing registered) for a bad stack file.
+
+    `config` replaces the stack file's values (tests use it to try broken stacks).
+    """
+    values = stack_config_map(stack, project_dir) if config is None else config
+    project = project_name(project_dir)
+    mocks = GatehouseMocks(region=values.get("aws:region", "us-east-1"), vpc_cidr=_vpc_cidr_hint(values))
+    monitor = RecordingMonitor(mocks)
+    runtime_settings.set_root_resource(None)  # a fresh root Stack for every render
+    pulumi.runtime.set_all_config(values)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    exported: dict[str, Any] = {}
+
+    @pulumi.runtime.test
+    def run() -> pulumi.Output:
+        runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
+        root = runtime_settings.get_root_resource()
+        outputs = dict(root.outputs) if root is not None else {}
+        return pulumi.Output.all(**outputs).apply(exported.update) if outputs else None
+
+    run()
+    outputs_by_urn = {urn: reg.state for urn, reg in monitor.resources.items()}
+    return Inventory(
+        project=project,
+        stack=stack,
+        resources=tuple(
+            InventoryResource(outputs=dict(outputs_by_urn.get(r["urn"]) or {}), **r)
+            for r in monitor.registrations
+        ),
+        outputs=exported,
+    )
+
+
+def _vpc_cidr_hint(values: dict[str, str]) -> str:
+    """Where the mock ENIs' addresses come from: the stack's VPC range."""
+    import json
+
+    try:
+        network = json.loads(values.get("gatehouse:network", "{}"))
+        return network.get("create", {}).get("cidr") or network.get("adopt", {}).get("vpcCidr") or "10.0.0.0/16"
+    except (ValueError, AttributeError):
+        return "10.0.0.0/16"
