@@ -1,9 +1,8 @@
 """The gatehouse policy pack. Wiring only: the constructor starts the analyzer's gRPC server
 and blocks, so nothing may import this module; the policies live in gatehouse_guard.policies."""
 
-from pulumi_policy import EnforcementLevel, PolicyPack
-
 from gatehouse_guard.policies import POLICIES
+from pulumi_policy import EnforcementLevel, PolicyPack
 
 PolicyPack(
     name="gatehouse",
