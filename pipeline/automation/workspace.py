@@ -1,0 +1,97 @@
+"""The one place that turns settings into a Pulumi Automation API stack.
+
+Backend and credentials come from the environment the CLI already reads (PULUMI_BACKEND_URL,
+PULUMI_ACCESS_TOKEN, PULUMI_CONFIG_PASSPHRASE, or a prior `pulumi login`); nothing here names
+a backend or holds a secret.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from pulumi.automation import (
+    LocalWorkspaceOptions,
+    PulumiCommand,
+    Stack,
+    create_or_select_stack,
+    select_stack,
+)
+from pulumi.automation.errors import InvalidVersionError
+from semver import VersionInfo
+
+from pipeline.errors import UsageError
+
+# The oldest SDK pyproject.toml accepts is 3.200; a CLI older than the SDK driving it may lack
+# flags the SDK passes, so it is the floor for the CLI too.
+MIN_CLI_VERSION = VersionInfo.parse("3.200.0")
+PULUMI_COMMAND_ENV = "GATEHOUSE_PULUMI_COMMAND"
+SECRETS_PROVIDER_ENV = "GATEHOUSE_SECRETS_PROVIDER"
+STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def check_stack_name(stack: str) -> str:
+    if not STACK_NAME.match(stack):
+        raise UsageError(
+            f"stack name {stack!r} is not valid: use letters, digits, '-', '_' or '.'"
+        )
+    return stack
+
+
+def locate_cli(explicit: str | None) -> Path:
+    """The pulumi executable: --pulumi-command, then $GATEHOUSE_PULUMI_COMMAND, then PATH."""
+    candidate = explicit or os.environ.get(PULUMI_COMMAND_ENV) or shutil.which("pulumi")
+    if not candidate:
+        raise UsageError(
+            "the pulumi CLI is not on PATH: install it (https://www.pulumi.com/docs/install/) "
+            f"or pass --pulumi-command PATH (or set {PULUMI_COMMAND_ENV})"
+        )
+    path = Path(candidate).expanduser().resolve()
+    if not path.is_file() or not os.access(path, os.X_OK):
+        raise UsageError(f"--pulumi-command {candidate} is not an executable file")
+    # PulumiCommand runs <root>/bin/pulumi and puts that bin/ first on PATH so the plugins
+    # shipped next to the CLI are found; every install layout (get.pulumi.com, Homebrew's
+    # Cellar, the SDK's own installer) has that shape once symlinks are resolved.
+    if path.name != "pulumi" or path.parent.name != "bin":
+        raise UsageError(
+            f"--pulumi-command must be the CLI inside its install's bin/ directory, "
+            f"e.g. ~/.pulumi/bin/pulumi (got {path})"
+        )
+    return path
+
+
+def pulumi_command(explicit: str | None) -> PulumiCommand:
+    """A PulumiCommand for the located CLI, refusing a CLI older than MIN_CLI_VERSION."""
+    path = locate_cli(explicit)
+    try:
+        return PulumiCommand(root=str(path.parent.parent), version=MIN_CLI_VERSION)
+    except InvalidVersionError as error:
+        raise UsageError(f"pulumi CLI at {path}: {error}") from error
+    except (OSError, subprocess.CalledProcessError) as error:
+        raise UsageError(f"pulumi CLI at {path} did not answer `pulumi version`: {error}") from error
+
+
+def describe_backend() -> str:
+    """Where state lives, for the log; never prints a token."""
+    url = os.environ.get("PULUMI_BACKEND_URL")
+    if url:
+        return url
+    if os.environ.get("PULUMI_ACCESS_TOKEN"):
+        return "Pulumi Cloud (PULUMI_ACCESS_TOKEN)"
+    return "the backend of `pulumi login`"
+
+
+def open_stack(stack: str, work_dir: Path, command: PulumiCommand, *, create: bool) -> Stack:
+    """Select an existing stack (StackNotFoundError when there is none), or create it when
+    `create` (review stacks only)."""
+    opts = LocalWorkspaceOptions(
+        pulumi_command=command,
+        secrets_provider=os.environ.get(SECRETS_PROVIDER_ENV) or None,
+    )
+    if create:
+        return create_or_select_stack(stack, work_dir=str(work_dir), opts=opts)
+    return select_stack(stack, work_dir=str(work_dir), opts=opts)

@@ -1,0 +1,101 @@
+"""Helpers around the stand-in `pulumi` (bin/pulumi): scenarios to play back, and the argv it
+recorded. The automation commands are pointed at it with --pulumi-command."""
+
+from __future__ import annotations
+
+import json
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+STAND_IN = Path(__file__).with_name("bin") / "pulumi"
+CLI_VERSION = "v3.205.0"  # the newest CLI whose engine events the SDK reads from --event-log
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+OTHER_COMMIT = "fedcba9876543210fedcba9876543210fedcba98"
+EVENT_LOG = "<event-log>"
+
+
+class FakePulumi:
+    def __init__(self, root: Path, monkeypatch: pytest.MonkeyPatch):
+        # A copy run by this interpreter directly: `env python3` may be a slow pyenv shim.
+        self.path = root / "fake-cli" / "bin" / "pulumi"
+        self.path.parent.mkdir(parents=True)
+        source = STAND_IN.read_text(encoding="utf-8").split("\n", 1)[1]
+        self.path.write_text(f"#!{sys.executable} -S\n{source}", encoding="utf-8")
+        self.path.chmod(self.path.stat().st_mode | stat.S_IXUSR)
+        self.calls_path = root / "fake-cli" / "calls.jsonl"
+        self.state_path = root / "fake-cli" / "state.json"
+        self.calls_path.touch()
+        self.state: dict = {"version": CLI_VERSION, "stacks": {}}
+        for name in ("dev", "staging", "prod"):
+            self.add_stack(name)
+        self.save()
+        monkeypatch.setenv("FAKE_PULUMI_CALLS", str(self.calls_path))
+        monkeypatch.setenv("FAKE_PULUMI_STATE", str(self.state_path))
+        monkeypatch.delenv("GITHUB_SHA", raising=False)
+        monkeypatch.delenv("GATEHOUSE_PULUMI_COMMAND", raising=False)
+        monkeypatch.delenv("PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK", raising=False)
+
+    # scenarios ---------------------------------------------------------------------------
+    def add_stack(self, name: str, tags: dict | None = None) -> None:
+        self.state["stacks"][name] = {"tags": tags or {}, "history": [], "outputs": {}}
+
+    def changes(self, operation: str, **counts: int) -> None:
+        self.state.setdefault(operation, {})["changes"] = counts
+
+    def violation(self, policy: str, level: str, message: str, resource: str = "private-api",
+                  resource_type: str = "aws:apigateway/restApi:RestApi") -> None:
+        self.state.setdefault("policy", []).append(
+            {"policy": policy, "level": level, "message": message, "resource": resource,
+             "type": resource_type})
+
+    def fail(self, operation: str, error: str) -> None:
+        self.state.setdefault(operation, {})["error"] = error
+
+    def locked(self, times: int, holder: str = "alice@ci-runner-7") -> None:
+        self.state["lock"] = {"times": times, "holder": holder}
+
+    def deployed(self, stack: str, commit: str | None, result: str = "succeeded",
+                 git_head: str | None = None) -> None:
+        """Give `stack` a last update with `result`, tagged with `commit`."""
+        entry = self.state["stacks"][stack]
+        if commit is not None:
+            entry["tags"]["gatehouse:commit"] = commit
+        environment = {"exec.kind": "auto.local", **({"git.head": git_head} if git_head else {})}
+        entry["history"].insert(0, {
+            "version": len(entry["history"]) + 1, "kind": "update", "result": result,
+            "startTime": "2026-11-22T04:00:00.000Z", "endTime": "2026-11-22T04:01:00.000Z",
+            "message": "", "environment": environment, "config": {},
+            "resourceChanges": {"same": 3}})
+
+    def save(self) -> None:
+        self.state_path.write_text(json.dumps(self.state), encoding="utf-8")
+
+    def load(self) -> dict:
+        return json.loads(self.state_path.read_text(encoding="utf-8"))
+
+    # what it saw --------------------------------------------------------------------------
+    def records(self) -> list[dict]:
+        lines = self.calls_path.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines]
+
+    def calls(self) -> list[list[str]]:
+        """Every argv after `version`, with the random --event-log path replaced by EVENT_LOG."""
+        argvs = [r["argv"] for r in self.records() if r["argv"] != ["version"]]
+        return [[EVENT_LOG if i and argv[i - 1] == "--event-log" else a for i, a in enumerate(argv)]
+                for argv in argvs]
+
+
+def make_project(root: Path) -> Path:
+    """A minimal Pulumi project directory: the stack files and the policy pack layout."""
+    work = root / "project"
+    (work / "policies" / "config").mkdir(parents=True)
+    (work / "Pulumi.yaml").write_text("name: gatehouse\nruntime: python\n", encoding="utf-8")
+    for stack in ("dev", "staging", "prod"):
+        (work / f"Pulumi.{stack}.yaml").write_text(
+            f"config:\n  aws:region: us-east-1\n  gatehouse:environment: {stack}\n", encoding="utf-8")
+        (work / "policies" / "config" / f"{stack}.json").write_text("{}\n", encoding="utf-8")
+    (work / "policies" / "PulumiPolicy.yaml").write_text("runtime: python\n", encoding="utf-8")
+    return work
