@@ -16,6 +16,7 @@ from pipeline.exit_codes import ExitCode
 
 COMMAND_MODULES = (
     "pipeline.check",
+    "pipeline.automation.commands",
 )
 
 
