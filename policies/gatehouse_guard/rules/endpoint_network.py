@@ -113,12 +113,17 @@ def _within(cidr: str, allowed: Sequence[str]) -> bool:
     return False
 
 
+def _port(value) -> str:
+    # The engine sends numbers as floats (protobuf Struct): show 443, not 443.0.
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
 def _rule_problem(rule: IngressRule, allowed: Sequence[str]) -> str | None:
     if rule.protocol not in _TCP:
         what = "all protocols and ports" if rule.protocol in ("-1", "all") else rule.protocol
         return f"admits {what}"
     if rule.from_port != 443 or rule.to_port != 443:
-        return f"admits tcp ports {rule.from_port}-{rule.to_port}"
+        return f"admits tcp ports {_port(rule.from_port)}-{_port(rule.to_port)}"
     outside = [c for c in rule.cidrs if not _within(str(c), allowed)]
     if outside:
         return f"admits tcp/443 from {', '.join(map(str, outside))}"
