@@ -9,7 +9,13 @@ import pytest
 from analyzer_support import TINY_PACK, bucket, bucket_policy, inventory, pack_children
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
 
-from pipeline.analyzer import PackError, PolicyConfigError, StackContext, analyze_inventory
+from pipeline.analyzer import (
+    PackError,
+    PackSession,
+    PolicyConfigError,
+    StackContext,
+    analyze_inventory,
+)
 from pipeline.analyzer.engine_service import EngineServer
 from pipeline.analyzer.launcher import pack_environment, resolve_python
 
@@ -165,3 +171,18 @@ def test_the_engine_server_collects_log_calls_and_the_root_resource():
         assert stub.GetRootResource(engine_pb2.GetRootResourceRequest()).urn == "urn:root"
         [line] = engine.logs
         assert (line.severity, line.message, line.urn) == ("warning", "careful", "urn:x")
+
+
+def test_a_pack_that_prints_a_port_it_does_not_serve_times_out_and_is_stopped(tmp_path):
+    before = pack_children()
+    pack = write_pack(tmp_path / "liar", """
+        import socket
+        import time
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        print(probe.getsockname()[1])  # bound, never listening: connections are refused
+        time.sleep(60)
+    """)
+    with pytest.raises(PackError, match=r"printed port 127\.0\.0\.1:\d+ but never accepted a connection"):
+        PackSession(pack, StackContext("demo", "dev"), start_timeout=1)
+    assert pack_children() == before

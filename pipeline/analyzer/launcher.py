@@ -164,7 +164,12 @@ class PackProcess:
             self.address = self._wait_for_port(start_timeout)
             self.channel = grpc.insecure_channel(self.address, options=CHANNEL_OPTIONS)
             remaining = max(1.0, start_timeout - (time.perf_counter() - started))
-            grpc.channel_ready_future(self.channel).result(timeout=remaining)
+            try:
+                grpc.channel_ready_future(self.channel).result(timeout=remaining)
+            except grpc.FutureTimeoutError:
+                raise PackError(
+                    self.describe_failure(f"printed port {self.address} but never accepted a connection")
+                ) from None
         except BaseException:
             self.stop()
             raise
