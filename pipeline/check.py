@@ -16,7 +16,7 @@ from typing import Any, TextIO
 from pipeline.exit_codes import ExitCode
 from pipeline.inventory import Inventory
 from pipeline.render import render_stack
-from pipeline.stack_files import shipped_stacks
+from pipeline.stack_files import PROJECT_DIR, shipped_stacks
 from stack_config.errors import ConfigError
 
 
@@ -24,16 +24,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("check", help="render stacks offline under Pulumi's mocks")
     parser.add_argument("--stack", action="append", help="stack to render (repeatable; default: every Pulumi.<stack>.yaml)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="write every resource's inputs and outputs here")
+    parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help="where Pulumi.yaml and the stack files are (default: this repository)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
-    stacks = args.stack or shipped_stacks()
+    stacks = args.stack or shipped_stacks(args.project_dir)
     rendered: dict[str, Inventory] = {}
     failed = False
     for stack in stacks:
         try:
-            inventory = render_stack(stack)
+            inventory = render_stack(stack, project_dir=args.project_dir)
         except ConfigError as error:
             print(f"== {stack}: config error\nerror: {error}", file=out)
             failed = True
