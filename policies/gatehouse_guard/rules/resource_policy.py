@@ -20,7 +20,7 @@ from gatehouse_guard.model import Finding, Resource, as_list, refers_to
 from gatehouse_guard.rules.api_exposure import REST_API, is_private_api
 from gatehouse_guard.rules.endpoint_network import VPC, is_execute_api_endpoint
 from gatehouse_guard.rules.unknowns import Unresolved, checked, is_unknown, require
-from gatehouse_guard.scenarios import Scenario, derive_scenarios
+from gatehouse_guard.scenarios import Scenario, ScenarioError, derive_scenarios
 
 REST_API_POLICY = "aws:apigateway/restApiPolicy:RestApiPolicy"
 DOMAIN_NAME = "aws:apigateway/domainName:DomainName"
@@ -143,7 +143,8 @@ def probes(
     if settings.tier != "prod":
         admitted.extend(settings.vpn_cidrs)
     for cidr in sorted(_mentioned_source_networks(document)):
-        if ours is None or _inside(cidr, admitted):
+        # A configured VPN range is already probed by the vpn-client scenario.
+        if ours is None or _inside(cidr, [*admitted, *settings.vpn_cidrs]):
             continue
         try:
             address = str(next(iter(ipaddress.ip_network(cidr, strict=False).hosts())))
@@ -181,6 +182,8 @@ def _network(resources: Sequence[Resource], settings: Settings) -> Network:
     endpoints = [r for r in resources if is_execute_api_endpoint(r)]
     ids = tuple(require(e.props.get("id"), "the execute-api endpoint's id") for e in endpoints)
     vpc_id = str(require(endpoints[0].props.get("vpcId"), "the endpoint's vpcId")) if endpoints else ""
+    # Only extra endpoints admitted: the org's VPC is not ours to name, so probe from a stand-in.
+    vpc_id = vpc_id or "vpc-0unknown"
     vpcs = [v for v in resources if v.type == VPC]
     vpc = next((v for e in endpoints for v in vpcs if refers_to(e, "vpcId", v, "id")), None)
     cidr = require(vpc.props.get("cidrBlock"), "the VPC's cidrBlock") if vpc else settings.vpc_cidr
@@ -200,24 +203,26 @@ def _targets(resources: Sequence[Resource]) -> Iterator[tuple[Resource, Any, str
             associated = [i for i in as_list(config.get("vpcEndpointIds")) if not is_unknown(i)]
             yield api, raw, api.props.get("executionArn"), associated
         elif api.type == DOMAIN_NAME and is_private_api(api.props):
-            yield api, api.props.get("policy"), _domain_arn(api), []
+            # The evaluator matches API ARNs (`...:<api-id>/...`), not a domain's own
+            # (`...:/domainnames/<name>+<id>`): a domain is judged through the shorthand.
+            yield api, api.props.get("policy"), None, []
 
 
-def _domain_arn(domain: Resource) -> Any:
-    arn, name, ident = (domain.props.get(k) for k in ("arn", "domainName", "domainNameId"))
-    if any(is_unknown(v) or not v for v in (arn, name, ident)):
-        return None
-    region = str(arn).split(":")[3]
-    return f"arn:aws:execute-api:{region}:000000000000:/domainnames/{name}+{ident}"
+def _full_arn_resources(document: Mapping[str, Any]) -> list[str]:
+    return [
+        str(resource)
+        for statement in statements(document)
+        for resource in as_list(statement.get("Resource")) + as_list(statement.get("NotResource"))
+        if not str(resource).startswith(SHORTHAND)
+    ]
 
 
 def _arn_for(document: Mapping[str, Any], arn: Any) -> str:
     if isinstance(arn, str) and arn and not is_unknown(arn):
         return arn
-    for statement in statements(document):
-        for resource in as_list(statement.get("Resource")) + as_list(statement.get("NotResource")):
-            if not str(resource).startswith(SHORTHAND):
-                raise Unresolved("the API's ARN (the policy names full ARNs)")
+    full = _full_arn_resources(document)
+    if full:
+        raise Unresolved(f"the ARN its Resource {full[0]} is matched against")
     return _PLACEHOLDER_ARN
 
 
@@ -259,11 +264,27 @@ def _check_target(
             "says; use aws:VpcSourceIp",
             urn,
         )
+    if target.type == DOMAIN_NAME and _full_arn_resources(document):
+        yield Finding(
+            f"{target.label}: its policy names full ARNs ({_full_arn_resources(document)[0]}), "
+            "which the pack cannot match to the domain; allowed: execute-api:/* shorthand "
+            "resources, which API Gateway scopes to the domain",
+            urn,
+        )
+        return
     network = _network(resources, settings)
+    if not network.our_endpoint_ids and not settings.allowed_endpoint_ids:
+        yield Finding(
+            f"{target.label} is PRIVATE but the stack declares no execute-api VPC endpoint and "
+            "allowedEndpointIds is empty, so nobody is meant to reach it; allowed: our endpoint "
+            "in this stack or the organisation's endpoint ids in allowedEndpointIds",
+            urn,
+        )
+        return
     allowed = ", ".join((*network.our_endpoint_ids, *settings.allowed_endpoint_ids)) or "none"
     try:
         found = leaks(document, _arn_for(document, arn), network, settings, associated)
-    except PolicyError as exc:
+    except (PolicyError, ScenarioError) as exc:
         yield Finding(f"{target.label}: its resource policy cannot be evaluated: {exc}", urn)
         return
     for scenario, decision, sids in found:
