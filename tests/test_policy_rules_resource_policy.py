@@ -176,3 +176,10 @@ def test_private_api_with_no_endpoint_anywhere_is_a_violation():
 
 def test_allow_without_condition_also_shows_the_internet_caller():
     assert "internet" in leaked(with_policy(allow_only()))
+
+
+def test_adopted_vpc_needs_the_configured_cidr():
+    resources = [r for r in stack() if r.name != "network-vpc"]
+    [message] = messages(resources)
+    assert "has no vpcCidr" in message
+    assert messages(resources, replace(LOWER, vpc_cidr=VPC_CIDR)) == []

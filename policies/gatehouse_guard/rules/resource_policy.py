@@ -187,8 +187,6 @@ def _network(resources: Sequence[Resource], settings: Settings) -> Network:
     vpcs = [v for v in resources if v.type == VPC]
     vpc = next((v for e in endpoints for v in vpcs if refers_to(e, "vpcId", v, "id")), None)
     cidr = require(vpc.props.get("cidrBlock"), "the VPC's cidrBlock") if vpc else settings.vpc_cidr
-    if not cidr:
-        raise Unresolved("the VPC CIDR (adopted VPC: set vpcCidr in the policy config)")
     return Network(ids, vpc_id, cidr)
 
 
@@ -278,6 +276,13 @@ def _check_target(
             f"{target.label} is PRIVATE but the stack declares no execute-api VPC endpoint and "
             "allowedEndpointIds is empty, so nobody is meant to reach it; allowed: our endpoint "
             "in this stack or the organisation's endpoint ids in allowedEndpointIds",
+            urn,
+        )
+        return
+    if not network.vpc_cidr:
+        yield Finding(
+            f"{target.label}: the VPC is not created by this stack and the policy config has no "
+            "vpcCidr, so the callers cannot be derived; set vpcCidr to the adopted VPC's CIDR",
             urn,
         )
         return
