@@ -480,6 +480,27 @@ def test_pipeline_commands_parse_with_the_real_cli():
         assert callable(args.run)
 
 
+def test_setup_builds_the_virtualenv_through_the_makefiles_own_rule():
+    steps = job_steps(ACTIONS["setup"]["runs"], "setup")
+    build = next(step for step in steps if step.run.startswith("make "))
+    # `make -n` resolves the target without running it: a renamed stamp fails here.
+    dry_run = build.run.replace("make ", "make -n ", 1)
+    result = subprocess.run(
+        ["bash", "-c", dry_run], cwd=REPO, capture_output=True, text=True, timeout=30, check=False
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_policy_pack_workflow_runs_the_packs_tests_then_checks_every_stack():
+    steps = job_steps(WORKFLOWS["policy-pack"]["jobs"]["test"], "test")
+    runs = [step.run for step in steps if step.run]
+    assert runs[-1] == "make check"
+    words = shlex.split(runs[-2])
+    assert words[:3] == [PYTHON, "-m", "pytest"]
+    for pattern in words[3:]:
+        assert list(REPO.glob(pattern)), f"{pattern} matches no test file"
+
+
 # --- dependabot ----------------------------------------------------------------------------
 
 
