@@ -15,6 +15,7 @@ from pipeline.errors import UsageError
 from pipeline.exit_codes import ExitCode
 
 COMMAND_MODULES = (
+    "pipeline.access",
     "pipeline.check",
     "pipeline.automation.commands",
 )

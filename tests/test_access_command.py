@@ -1,0 +1,217 @@
+"""`python -m pipeline access`: JSON in, decision out, exit 0; bad input is one line, exit USAGE."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.exit_codes import ExitCode
+
+REPO = Path(__file__).resolve().parent.parent
+API = "arn:aws:execute-api:eu-west-1:111122223333:a1b2c3d4e5"
+OUR_VPCE = "vpce-0a1b2c3d4e5f67890"
+VPC_ID = "vpc-0aa11bb22cc33dd44"
+
+POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "AllowInvoke",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "execute-api:Invoke",
+            "Resource": "execute-api:/*",
+        },
+        {
+            "Sid": "DenyUnlessOurs",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "execute-api:Invoke",
+            "Resource": "execute-api:/*",
+            "Condition": {"StringNotEquals": {"aws:SourceVpce": OUR_VPCE, "aws:SourceVpc": VPC_ID}},
+        },
+    ],
+}
+
+
+def request(**context) -> dict:
+    return {
+        "action": "execute-api:Invoke",
+        "resource": f"{API}/live/GET/health",
+        "principal": "*",
+        "context": context,
+    }
+
+
+def write(tmp_path: Path, name: str, content) -> Path:
+    path = tmp_path / name
+    path.write_text(content if isinstance(content, str) else json.dumps(content, indent=2))
+    return path
+
+
+def access(tmp_path, policy, request_, capsys):
+    code = main(
+        [
+            "access",
+            "--policy",
+            str(write(tmp_path, "policy.json", policy)),
+            "--request",
+            str(write(tmp_path, "request.json", request_)),
+        ]
+    )
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize(
+    ("context", "expected"),
+    [
+        (
+            {"aws:SourceVpce": OUR_VPCE, "aws:SourceVpc": VPC_ID},
+            {"decision": "Allow", "statements": ["AllowInvoke"]},
+        ),
+        (
+            # another endpoint in our VPC: the two keys are ANDed, so the Deny does not fire
+            {"aws:SourceVpce": "vpce-0fedcba9876543210", "aws:SourceVpc": VPC_ID},
+            {"decision": "Allow", "statements": ["AllowInvoke"]},
+        ),
+        (
+            {"aws:SourceVpce": "vpce-0123456789abcdef0", "aws:SourceVpc": "vpc-0ee55ff66aa77bb88"},
+            {"decision": "ExplicitDeny", "statements": ["DenyUnlessOurs"]},
+        ),
+    ],
+)
+def test_prints_the_decision_and_exits_zero_whatever_it_is(tmp_path, capsys, context, expected):
+    code, out, err = access(tmp_path, POLICY, request(**context), capsys)
+    assert (code, err) == (ExitCode.OK, "")
+    assert json.loads(out) == expected
+
+
+def test_implicit_deny_lists_no_statements(tmp_path, capsys):
+    only_post = {**POLICY["Statement"][0], "Resource": "execute-api:/*/POST/*"}
+    code, out, _ = access(tmp_path, {"Statement": only_post}, request(), capsys)
+    assert code == ExitCode.OK
+    assert json.loads(out) == {"decision": "ImplicitDeny", "statements": []}
+
+
+def test_principal_and_context_may_be_left_out(tmp_path, capsys):
+    minimal = {"action": "execute-api:Invoke", "resource": f"{API}/live/GET/health"}
+    code, out, _ = access(tmp_path, POLICY, minimal, capsys)
+    assert code == ExitCode.OK
+    assert json.loads(out)["decision"] == "ExplicitDeny"  # no endpoint: every key differs
+
+
+def assert_usage_error(code, out, err, *fragments):
+    assert code == ExitCode.USAGE
+    assert out == ""
+    assert err.startswith("error: ") and err.count("\n") == 1
+    for fragment in fragments:
+        assert fragment in err
+
+
+BAD_POLICY_JSON = (
+    '{\n  "Version": "2012-10-17",\n  "Statement": [\n    {"Effect": "Allow",}\n  ]\n}'
+)
+
+
+@pytest.mark.parametrize(
+    ("policy", "request_", "fragments"),
+    [
+        pytest.param(
+            BAD_POLICY_JSON,
+            request(),
+            ["policy file", "policy.json is not valid JSON: line 4 column"],
+            id="bad-policy-json",
+        ),
+        pytest.param(
+            POLICY,
+            '{"action": "execute-api:Invoke"',
+            ["request file", "request.json is not valid JSON: line 1 column"],
+            id="bad-request-json",
+        ),
+        pytest.param(
+            POLICY,
+            {"action": "execute-api:Invoke", "context": {}},
+            ["request file", "missing field 'resource'"],
+            id="request-without-resource",
+        ),
+        pytest.param(
+            POLICY,
+            {**request(), "contxt": {}},
+            ["unknown field 'contxt'", "allowed: action, resource, principal, context"],
+            id="request-with-a-misspelt-field",
+        ),
+        pytest.param(
+            {
+                "Statement": {
+                    **POLICY["Statement"][0],
+                    "Sid": "Typo",
+                    "Condition": {"StringEqualz": {"aws:SourceVpce": OUR_VPCE}},
+                }
+            },
+            request(),
+            ["policy file", "statement Typo", "'StringEqualz'", "StringNotEquals", "IfExists"],
+            id="unknown-operator",
+        ),
+        pytest.param(
+            [POLICY],
+            request(),
+            ["policy file", "must be a JSON object"],
+            id="policy-not-an-object",
+        ),
+    ],
+)
+def test_bad_input_is_one_line_naming_the_file_and_the_problem(
+    tmp_path, capsys, policy, request_, fragments
+):
+    assert_usage_error(*access(tmp_path, policy, request_, capsys), *fragments)
+
+
+def test_missing_file_is_named(tmp_path, capsys):
+    code = main(
+        [
+            "access",
+            "--policy",
+            str(tmp_path / "absent.json"),
+            "--request",
+            str(write(tmp_path, "request.json", request())),
+        ]
+    )
+    assert_usage_error(code, *capsys.readouterr(), "policy file", "absent.json not found")
+
+
+def test_directory_instead_of_file_is_named(tmp_path, capsys):
+    code = main(
+        ["access", "--policy", str(write(tmp_path, "p.json", POLICY)), "--request", str(tmp_path)]
+    )
+    assert_usage_error(code, *capsys.readouterr(), "request file", "is a directory")
+
+
+def _module_run(*arguments: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", "access", *arguments],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_as_a_module_it_answers_on_stdout_and_errs_without_a_traceback(tmp_path):
+    policy = write(tmp_path, "policy.json", POLICY)
+    good = write(tmp_path, "request.json", request(**{"aws:SourceVpce": OUR_VPCE}))
+    result = _module_run("--policy", str(policy), "--request", str(good))
+    assert (result.returncode, result.stderr) == (0, "")
+    assert json.loads(result.stdout) == {"decision": "Allow", "statements": ["AllowInvoke"]}
+
+    broken = write(tmp_path, "broken.json", {"Statement": {"Effect": "Allow", "Condition": 1}})
+    result = _module_run("--policy", str(broken), "--request", str(good))
+    assert result.returncode == ExitCode.USAGE
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: policy file") and result.stderr.count("\n") == 1
