@@ -111,7 +111,7 @@ def test_not_principal_allow_lets_everyone_in():
 
 def test_private_api_without_policy_is_a_violation():
     [message] = messages(with_policy(""))
-    assert "is PRIVATE but has no resource policy" in message
+    assert "is meant to be private but has no resource policy" in message
 
 
 def test_separate_rest_api_policy_is_honoured():
@@ -183,3 +183,11 @@ def test_adopted_vpc_needs_the_configured_cidr():
     [message] = messages(resources)
     assert "has no vpcCidr" in message
     assert messages(resources, replace(LOWER, vpc_cidr=VPC_CIDR)) == []
+
+
+def test_api_tagged_private_but_regional_still_has_its_policy_judged():
+    resources = with_policy(allow_only())
+    api = find(resources, "private-api")
+    resources[resources.index(api)] = replace(api, props={
+        **api.props, "endpointConfiguration": {"types": "REGIONAL"}})
+    assert "internet" in leaked(resources)

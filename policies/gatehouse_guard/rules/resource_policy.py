@@ -190,11 +190,18 @@ def _network(resources: Sequence[Resource], settings: Settings) -> Network:
     return Network(ids, vpc_id, cidr)
 
 
+def _meant_private(api: Resource) -> bool:
+    # An API tagged private but left REGIONAL is judged too: its policy is then all that stands
+    # between it and the internet (api-endpoint-type reports the endpoint type itself).
+    tags = api.props.get("tags")
+    return isinstance(tags, Mapping) and tags.get("exposure") == "private"
+
+
 def _targets(resources: Sequence[Resource]) -> Iterator[tuple[Resource, Any, str, list[str]]]:
     """(resource, raw policy, ARN its policy is matched against, endpoint ids associated)."""
     separate = [r for r in resources if r.type == REST_API_POLICY]
     for api in resources:
-        if api.type == REST_API and is_private_api(api.props):
+        if api.type == REST_API and (is_private_api(api.props) or _meant_private(api)):
             attached = [p for p in separate if refers_to(p, "restApiId", api, "id")]
             raw = attached[-1].props.get("policy") if attached else api.props.get("policy")
             config = api.props.get("endpointConfiguration") or {}
@@ -248,7 +255,7 @@ def _check_target(
         return
     if document is None:
         yield Finding(
-            f"{target.label} is PRIVATE but has no resource policy (inline policy or "
+            f"{target.label} is meant to be private but has no resource policy (inline policy or "
             "RestApiPolicy); allowed: a policy that admits only our execute-api endpoint "
             "(aws:SourceVpce) and denies every other",
             urn,
