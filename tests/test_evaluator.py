@@ -531,6 +531,26 @@ CASES = [
         (),
         id="shorthand-only-names-an-execute-api-arn",
     ),
+    pytest.param(
+        policy(stmt(sid="Domain", Resource="execute-api:/domainnames/api.internal.example+abc123")),
+        req(
+            OURS,
+            resource=f"arn:aws:execute-api:eu-west-1:{ACCOUNT}:/domainnames/api.internal.example+abc123",
+        ),
+        "Allow",
+        ("Domain",),
+        id="shorthand-on-a-private-custom-domain",
+    ),
+    pytest.param(
+        policy(stmt(sid="Domain", Resource="execute-api:/domainnames/other.example+abc123")),
+        req(
+            OURS,
+            resource=f"arn:aws:execute-api:eu-west-1:{ACCOUNT}:/domainnames/api.internal.example+abc123",
+        ),
+        "ImplicitDeny",
+        (),
+        id="shorthand-on-another-domain",
+    ),
     # -- Principal --------------------------------------------------------------------------
     pytest.param(
         policy(stmt(sid="AwsStar", Principal={"AWS": "*"})),

@@ -68,8 +68,8 @@ class ExecuteApiArn:
     partition: str
     region: str
     account: str
-    api_id: str
-    path: str  # "/<stage>/<METHOD>/<resource path>", or "" for the API itself
+    api_id: str  # "" for a private custom domain, whose ARN is `...:<account>:/domainnames/...`
+    path: str  # "/<stage>/<METHOD>/<resource path>", "/domainnames/<name>+<id>", or ""
 
     @property
     def api_arn(self) -> str:
@@ -78,7 +78,7 @@ class ExecuteApiArn:
 
 _EXECUTE_API_ARN = re.compile(
     r"arn:(?P<partition>aws[a-z-]*):execute-api:(?P<region>[^:]+):(?P<account>[^:]+)"
-    r":(?P<api_id>[^:/]+)(?P<path>/.*)?",
+    r":(?P<api_id>[^:/]*)(?P<path>/.*)?",
     re.DOTALL,
 )
 
@@ -86,7 +86,7 @@ _EXECUTE_API_ARN = re.compile(
 def parse_execute_api_arn(arn: str) -> ExecuteApiArn | None:
     """The parts of an execute-api ARN, or None when `arn` is not one."""
     match = _EXECUTE_API_ARN.fullmatch(arn)
-    if match is None:
+    if match is None or not (match["api_id"] or match["path"]):
         return None
     return ExecuteApiArn(
         partition=match["partition"],
@@ -101,7 +101,9 @@ def expand_resource(pattern: str, request_resource: str) -> str | None:
     """A Resource value as API Gateway stores it.
 
     API Gateway rewrites `execute-api:/<stage>/<METHOD>/<path>` to the ARN of the API the policy
-    is attached to; the request is for that API, so its ARN supplies region, account and id.
+    is attached to; the request is for that API, so its ARN supplies region, account and id. On a
+    private custom domain `execute-api:/*` likewise becomes `arn:...:<account>:/*`, which covers
+    the domain's ARN `arn:...:<account>:/domainnames/<name>+<id>`.
     Returns None when the shorthand cannot apply (the request is not for an execute-api ARN).
     """
     if not pattern.startswith(SHORTHAND_PREFIX):
