@@ -459,6 +459,27 @@ def test_the_pulumi_cli_matches_the_locked_sdk():
     assert install.inputs["pulumi-version"] == sdk[1]
 
 
+def test_every_pulumi_workflow_points_the_pipeline_at_the_installed_cli(tmp_path, monkeypatch):
+    from pipeline.automation.workspace import PULUMI_COMMAND_ENV, locate_cli
+
+    for name, workflow in WORKFLOWS.items():
+        installs = any(
+            (step.get("with") or {}).get("pulumi") == "true"
+            for job in workflow["jobs"].values()
+            for step in job.get("steps", [])
+            if local_action(step.get("uses", "")) == "setup"
+        )
+        if installs:
+            assert workflow["env"][PULUMI_COMMAND_ENV] == "~/.pulumi/bin/pulumi", name
+    # The path the setup action leaves the CLI at is one the pipeline accepts.
+    cli = tmp_path / ".pulumi" / "bin" / "pulumi"
+    cli.parent.mkdir(parents=True)
+    cli.write_text("#!/bin/sh\n")
+    cli.chmod(0o755)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert locate_cli("~/.pulumi/bin/pulumi") == cli
+
+
 def test_pipeline_commands_parse_with_the_real_cli():
     from pipeline.cli import build_parser
 
