@@ -86,6 +86,8 @@ def _execute(settings: Settings, report: Report, body: Callable[[], None]) -> in
         code, message = ExitCode.FAILED, f"{report.stack}: the pulumi CLI failed"
         tail = "\n".join(str(error).strip().splitlines()[-_STDERR_TAIL:])
         print(tail, file=sys.stderr)
+    except RuntimeError as error:  # the SDK's own, e.g. "summary event never found"
+        code, message = ExitCode.FAILED, f"{report.stack}: {error}"
     if code != ExitCode.OK:
         report.notes.append(message)
         print(f"error: {message}", file=sys.stderr)
