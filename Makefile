@@ -5,13 +5,15 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell sha256sum requirements.lock | cut -c1-16)
 
-.PHONY: check test lint bench lock clean
+.PHONY: venv check test lint bench lock clean
 
 $(STAMP): requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
+
+venv: $(STAMP)
 
 check: $(STAMP)
 	$(PY) -m pipeline check

@@ -1,7 +1,10 @@
-"""`python -m pipeline check [--stack NAME] [--json FILE]`: render stacks engine-free.
+"""`python -m pipeline check [--stack NAME]`: render stacks engine-free and judge them with the
+policy pack, over the same analyzer protocol the Pulumi CLI uses.
 
-Runs the program under Pulumi's official mocks for each stack and prints the resource tree and
-the outputs. Needs no cloud account and no Pulumi CLI.
+For each stack: run the program under Pulumi's official mocks, print the resource tree and the
+outputs, send every resource to `policies/` (Configure with `policies/config/<stack>.json`,
+Analyze per resource, AnalyzeStack once), print violations by enforcement level and the
+reachability matrix, and write the reports. Needs no cloud account and no Pulumi CLI.
 """
 
 from __future__ import annotations
@@ -13,42 +16,97 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
+from pipeline.analyzer import AnalysisResult, PackError, analyze_inventory
+from pipeline.automation.reports.model import MatrixRow, Report, Violation
+from pipeline.automation.reports.writer import write_reports
+from pipeline.automation.stacks import policy_config
 from pipeline.exit_codes import ExitCode
 from pipeline.inventory import Inventory
+from pipeline.reachability import reachability, render_matrix
 from pipeline.render import render_stack
-from pipeline.stack_files import PROJECT_DIR, shipped_stacks
+from pipeline.stack_files import PROJECT_DIR, shipped_stacks, stack_config_map
+from stack_config import load_stack_config
 from stack_config.errors import ConfigError
+from stack_config.pulumi_source import decode_config
+
+LEVEL_ORDER = ("mandatory", "remediate", "advisory", "disabled")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("check", help="render stacks offline under Pulumi's mocks")
-    parser.add_argument("--stack", action="append", help="stack to render (repeatable; default: every Pulumi.<stack>.yaml)")
+    parser = subparsers.add_parser("check", help="render stacks offline under Pulumi's mocks and run the policy pack")
+    parser.add_argument("--stack", action="append", help="stack to check (repeatable; default: every Pulumi.<stack>.yaml)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="write every resource's inputs and outputs here")
+    parser.add_argument("--report-dir", type=Path, default=Path("reports"), help="where check-<stack>.md/.json/.sarif go (default: reports/)")
     parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help="where Pulumi.yaml and the stack files are (default: this repository)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
-    stacks = args.stack or shipped_stacks(args.project_dir)
+    project_dir: Path = args.project_dir
+    codes: list[int] = []
     rendered: dict[str, Inventory] = {}
-    failed = False
-    for stack in stacks:
-        try:
-            inventory = render_stack(stack, project_dir=args.project_dir)
-        except ConfigError as error:
-            print(f"== {stack}: config error\nerror: {error}", file=out)
-            failed = True
-            continue
-        rendered[stack] = inventory
-        print_inventory(inventory, out)
+    for stack in args.stack or shipped_stacks(project_dir):
+        code, inventory = check_stack(stack, project_dir, args.report_dir, out)
+        codes.append(code)
+        if inventory is not None:
+            rendered[stack] = inventory
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"stacks": {s: inventory_json(i) for s, i in rendered.items()}}, indent=2, default=str))
-    return ExitCode.USAGE if failed else ExitCode.OK
+        args.json.write_text(json.dumps({"stacks": {s: asdict(i) for s, i in rendered.items()}}, indent=2, default=str))
+    # The most serious outcome wins: a config error, then a pack failure, then a violation.
+    for code in (ExitCode.USAGE, ExitCode.FAILED, ExitCode.POLICY):
+        if code in codes:
+            return code
+    return ExitCode.OK
 
 
-def inventory_json(inventory: Inventory) -> dict[str, Any]:
-    return asdict(inventory)
+def check_stack(stack: str, project_dir: Path, report_dir: Path, out: TextIO) -> tuple[int, Inventory | None]:
+    report = Report(stack=stack, command="check")
+    try:
+        values = stack_config_map(stack, project_dir)
+        config = load_stack_config(decode_config(values), stack)
+        inventory = render_stack(stack, project_dir=project_dir, config=values)
+    except ConfigError as error:
+        print(f"== {stack}: config error\nerror: {error}", file=out)
+        report.outcome, report.notes = "usage", [str(error)]
+        write_reports(report, report_dir)
+        return ExitCode.USAGE, None
+    print_inventory(inventory, out)
+    config_file = policy_config(project_dir, stack)
+    try:
+        result = analyze_inventory(
+            inventory, pack_dir=project_dir / "policies", config_file=config_file, stack_config=values
+        )
+    except PackError as error:
+        print(f"  policy pack failed: {error}", file=out)
+        report.outcome, report.notes = "failed", [str(error)]
+        write_reports(report, report_dir)
+        return ExitCode.FAILED, inventory
+    report.changes = {"create": sum(1 for r in inventory.resources if r.custom)}
+    report.violations = [_violation(v) for v in result.violations]
+    probes = _vpn_probes(config_file)
+    cells = reachability(inventory, config, vpn_probes=probes)
+    report.matrix = [MatrixRow(c.api, c.scenario, c.decision) for c in cells]
+    print_violations(result, config_file, out)
+    print("  reachability (API × caller → decision):", file=out)
+    print(render_matrix(cells), file=out)
+    if result.has_mandatory:
+        report.outcome = "policy-violation"
+    paths = write_reports(report, report_dir)
+    print(f"  reports: {paths.markdown}, {paths.json}, {paths.sarif}", file=out)
+    return (ExitCode.POLICY if result.has_mandatory else ExitCode.OK), inventory
+
+
+def _violation(v) -> Violation:
+    return Violation(
+        policy=v.policy_name, level=v.enforcement_level, message=v.message,
+        urn=v.urn, resource_type=v.resource_type, resource_name=v.resource_name,
+    )
+
+
+def _vpn_probes(config_file: Path) -> tuple[str, ...]:
+    settings = json.loads(config_file.read_text()).get("private-api-resource-policy", {})
+    return tuple(settings.get("vpnCidrs", ())) if isinstance(settings, dict) else ()
 
 
 def print_inventory(inventory: Inventory, out: TextIO) -> None:
@@ -68,3 +126,22 @@ def print_inventory(inventory: Inventory, out: TextIO) -> None:
     print("  outputs:", file=out)
     for key in sorted(inventory.outputs):
         print(f"    {key}: {json.dumps(inventory.outputs[key], default=str)}", file=out)
+
+
+def print_violations(result: AnalysisResult, config_file: Path, out: TextIO) -> None:
+    name = config_file.relative_to(config_file.parents[2]) if len(config_file.parents) > 2 else config_file
+    if not result.violations:
+        print(f"  policies ({name}): no violations", file=out)
+        return
+    print(f"  policies ({name}):", file=out)
+    for level in LEVEL_ORDER:
+        found = result.at_level(level)
+        if found:
+            print(f"    {level} ({len(found)}):", file=out)
+            for v in found:
+                message = " ".join(v.message.split())
+                print(f"      [{v.policy_name}] {v.resource_type} {v.resource_name}: {message}", file=out)
+
+
+def inventory_json(inventory: Inventory) -> dict[str, Any]:
+    return asdict(inventory)

@@ -24,8 +24,9 @@ def _alnum(seed: str, length: int) -> str:
 
 
 class GatehouseMocks(pulumi.runtime.Mocks):
-    def __init__(self, region: str = "us-east-1", vpc_cidr: str = "10.0.0.0/16"):
+    def __init__(self, region: str = "us-east-1", vpc_cidr: str = "10.0.0.0/16", stack: str = ""):
         self.region = region
+        self.stack = stack
         self.vpc_cidr = ipaddress.ip_network(vpc_cidr)
         self._enis: dict[str, int] = {}
 
@@ -36,7 +37,8 @@ class GatehouseMocks(pulumi.runtime.Mocks):
         kind = args.typ.split(":")[1].split("/")[0]
         maker = self._MAKERS.get(args.typ)
         if maker is not None:
-            resource_id, extra = getattr(self, maker)(args.name, state)
+            # Seeded by stack too, so two stacks never share an id (as in a real account).
+            resource_id, extra = getattr(self, maker)(f"{self.stack}/{args.name}", state)
         else:
             resource_id = f"{args.name}-{_hex(args.typ + args.name, 8)}"
             extra = {"arn": f"arn:aws:{kind}:{self.region}:{ACCOUNT_ID}:{args.name}"}
@@ -126,7 +128,7 @@ class GatehouseMocks(pulumi.runtime.Mocks):
         }
 
     def _function(self, name: str, state: dict) -> tuple[str, dict]:
-        function_name = state.get("name") or f"{name}-{_hex(name, 7)}"
+        function_name = state.get("name") or f"{_logical(name)}-{_hex(name, 7)}"
         arn = f"arn:aws:lambda:{self.region}:{ACCOUNT_ID}:function:{function_name}"
         return function_name, {
             "name": function_name, "arn": arn, "qualifiedArn": f"{arn}:$LATEST",
@@ -134,11 +136,11 @@ class GatehouseMocks(pulumi.runtime.Mocks):
         }
 
     def _role(self, name: str, state: dict) -> tuple[str, dict]:
-        role_name = state.get("name") or f"{name}-{_hex(name, 7)}"
+        role_name = state.get("name") or f"{_logical(name)}-{_hex(name, 7)}"
         return role_name, {"name": role_name, "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{role_name}"}
 
     def _log_group(self, name: str, state: dict) -> tuple[str, dict]:
-        group = state.get("name") or f"{name}-{_hex(name, 7)}"
+        group = state.get("name") or f"{_logical(name)}-{_hex(name, 7)}"
         return group, {"name": group, "arn": f"arn:aws:logs:{self.region}:{ACCOUNT_ID}:log-group:{group}"}
 
     def _certificate(self, name: str, state: dict) -> tuple[str, dict]:
@@ -173,13 +175,18 @@ class GatehouseMocks(pulumi.runtime.Mocks):
 
     def _load_balancer(self, name: str, state: dict) -> tuple[str, dict]:
         suffix = _hex(name, 16)
-        arn = f"arn:aws:elasticloadbalancing:{self.region}:{ACCOUNT_ID}:loadbalancer/app/{name[:16]}/{suffix}"
-        return arn, {"arn": arn, "arnSuffix": f"app/{name[:16]}/{suffix}", "zoneId": ALB_ZONE_ID,
-                     "dnsName": f"internal-{name[:16]}-{_alnum(name, 10)}.{self.region}.elb.amazonaws.com"}
+        arn = f"arn:aws:elasticloadbalancing:{self.region}:{ACCOUNT_ID}:loadbalancer/app/{_logical(name)[:16]}/{suffix}"
+        return arn, {"arn": arn, "arnSuffix": f"app/{_logical(name)[:16]}/{suffix}", "zoneId": ALB_ZONE_ID,
+                     "dnsName": f"internal-{_logical(name)[:16]}-{_alnum(name, 10)}.{self.region}.elb.amazonaws.com"}
 
     def _target_group(self, name: str, state: dict) -> tuple[str, dict]:
-        arn = f"arn:aws:elasticloadbalancing:{self.region}:{ACCOUNT_ID}:targetgroup/{name[:16]}/{_hex(name, 16)}"
+        arn = f"arn:aws:elasticloadbalancing:{self.region}:{ACCOUNT_ID}:targetgroup/{_logical(name)[:16]}/{_hex(name, 16)}"
         return arn, {"arn": arn}
+
+
+def _logical(seed: str) -> str:
+    """The resource's own name from a `stack/name` seed."""
+    return seed.rsplit("/", 1)[-1]
 
 
 def _uuid(seed: str) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+from google.protobuf import json_format
 from pulumi.runtime import mocks as runtime_mocks
 from pulumi.runtime import settings as runtime_settings
 
@@ -43,7 +44,10 @@ class RecordingMonitor(runtime_mocks.MockMonitor):
                     "property_dependencies": {
                         key: tuple(deps.urns) for key, deps in request.propertyDependencies.items()
                     },
-                    "inputs": pulumi.runtime.rpc.deserialize_properties(request.object),
+                    # The wire form itself: assets, secrets and unknowns keep the engine's
+                    # signature objects, exactly what the CLI would hand a policy pack.
+                    "inputs": json_format.MessageToDict(request.object),
+                    "outputs": json_format.MessageToDict(response.object),
                 }
             )
         return response
@@ -61,7 +65,7 @@ def render_stack(
     """
     values = stack_config_map(stack, project_dir) if config is None else config
     project = project_name(project_dir)
-    mocks = GatehouseMocks(region=values.get("aws:region", "us-east-1"), vpc_cidr=_vpc_cidr_hint(values))
+    mocks = GatehouseMocks(region=values.get("aws:region", "us-east-1"), vpc_cidr=_vpc_cidr_hint(values), stack=stack)
     monitor = RecordingMonitor(mocks)
     runtime_settings.set_root_resource(None)  # a fresh root Stack for every render
     pulumi.runtime.set_all_config(values)
@@ -76,12 +80,11 @@ def render_stack(
         return pulumi.Output.all(**outputs).apply(exported.update) if outputs else None
 
     run()
-    outputs_by_urn = {urn: reg.state for urn, reg in monitor.resources.items()}
     return Inventory(
         project=project,
         stack=stack,
         resources=tuple(
-            InventoryResource(outputs=dict(outputs_by_urn.get(r["urn"]) or {}), **r)
+            InventoryResource(**r)
             for r in monitor.registrations
         ),
         outputs=exported,

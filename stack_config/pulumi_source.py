@@ -21,7 +21,12 @@ def _all_config() -> dict[str, Any]:
     # PULUMI_CONFIG environment variable) with every key of the stack, which is what lets the
     # loader reject unknown keys. Structured values arrive JSON-encoded.
     merged = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    return {key: _decode(value) for key, value in merged.items()}
+    return decode_config(merged)
+
+
+def decode_config(values: dict[str, Any]) -> dict[str, Any]:
+    """The engine's all-strings config map → values the loader reads."""
+    return {key: _decode(value) for key, value in values.items()}
 
 
 def _decode(value: Any) -> Any:

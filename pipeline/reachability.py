@@ -1,0 +1,100 @@
+"""The reachability matrix: for each API and private domain of a rendered stack, which callers
+its effective resource policy lets in (API × scenario → decision).
+
+The answers come from the pack's own evaluator and scenarios, so the matrix and the pack's
+verdicts can never disagree about what a policy means.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from pipeline.inventory import Inventory, InventoryResource
+from pipeline.policy_path import ensure_policies_on_path
+from stack_config.model import StackConfig
+
+ensure_policies_on_path()
+
+from gatehouse_guard.evaluator import ALLOW, evaluate, parse_policy  # noqa: E402
+from gatehouse_guard.scenarios import derive_scenarios  # noqa: E402
+
+REST_API = "aws:apigateway/restApi:RestApi"
+REST_API_POLICY = "aws:apigateway/restApiPolicy:RestApiPolicy"
+DOMAIN_NAME = "aws:apigateway/domainName:DomainName"
+ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+NO_POLICY = "no resource policy"
+
+
+@dataclass(frozen=True)
+class Cell:
+    api: str
+    scenario: str
+    decision: str
+    statements: tuple[str, ...] = ()
+
+
+def reachability(inventory: Inventory, config: StackConfig, vpn_probes: tuple[str, ...] = ()) -> list[Cell]:
+    """`vpn_probes`: VPN ranges to try even where the stack admits none (prod), so the matrix
+    shows the VPN client denied rather than leaving the row out."""
+    endpoints = [r for r in inventory.by_type(ENDPOINT) if str(r.inputs.get("serviceName", "")).endswith(".execute-api")]
+    if not endpoints:
+        return []
+    endpoint = endpoints[0]
+    our_ids = [endpoint.outputs["id"], *config.private_api.extra_vpc_endpoint_ids]
+    vpc_id = endpoint.inputs.get("vpcId") or endpoint.outputs.get("vpcId")
+    vpn = tuple(dict.fromkeys((*config.private_api.vpn_cidrs, *vpn_probes)))
+    cells: list[Cell] = []
+    for api in inventory.by_type(REST_API):
+        private = _endpoint_type(api) == "PRIVATE"
+        policy = _effective_policy(inventory, api)
+        cells += _row(f"api:{api.name}", api.outputs["executionArn"], policy, private, our_ids, vpc_id, config.vpc_cidr, vpn)
+    for domain in inventory.by_type(DOMAIN_NAME):
+        arn = f"arn:aws:execute-api:{config.region}:{domain.outputs['arn'].split(':')[4]}:{domain.outputs['domainNameId']}"
+        cells += _row(f"domain:{domain.inputs['domainName']}", arn, domain.inputs.get("policy"), True, our_ids, vpc_id, config.vpc_cidr, vpn)
+    return cells
+
+
+def _row(label, arn, policy, private, our_ids, vpc_id, vpc_cidr, vpn) -> list[Cell]:
+    scenarios = derive_scenarios(
+        api_arn=arn, our_endpoint_ids=our_ids, vpc_id=vpc_id, vpc_cidr=vpc_cidr, vpn_cidrs=vpn, private=private
+    )
+    if policy is None:
+        # No resource policy: API Gateway lets everyone in to a public API, and no one into a
+        # PRIVATE one (a private API needs a policy to be invoked at all).
+        decision = "ImplicitDeny" if private else ALLOW
+        return [Cell(label, s.name, decision, (NO_POLICY,)) for s in scenarios]
+    parsed = parse_policy(policy)
+    return [
+        Cell(label, s.name, (d := evaluate(parsed, s.request)).decision, d.statements) for s in scenarios
+    ]
+
+
+def _endpoint_type(api: InventoryResource) -> str:
+    types = (api.inputs.get("endpointConfiguration") or {}).get("types")
+    return (types[0] if isinstance(types, list) and types else types) or "EDGE"
+
+
+def _effective_policy(inventory: Inventory, api: InventoryResource) -> str | None:
+    for attached in inventory.by_type(REST_API_POLICY):
+        if attached.inputs.get("restApiId") == api.outputs.get("id"):
+            return attached.inputs.get("policy")
+    policy = api.inputs.get("policy")
+    return policy if policy else None
+
+
+def render_matrix(cells: list[Cell]) -> str:
+    if not cells:
+        return "  (no private API in this stack)"
+    scenarios = list(dict.fromkeys(c.scenario for c in cells))
+    apis = list(dict.fromkeys(c.api for c in cells))
+    lookup = {(c.api, c.scenario): c.decision for c in cells}
+    width = max(len(a) for a in apis)
+    lines = ["  " + " " * width + "  " + "  ".join(f"{s:<24}" for s in scenarios)]
+    for api in apis:
+        lines.append("  " + f"{api:<{width}}" + "  " + "  ".join(f"{lookup.get((api, s), '-'):<24}" for s in scenarios))
+    return "\n".join(lines)
+
+
+def as_json(cells: list[Cell]) -> str:
+    return json.dumps([c.__dict__ for c in cells], default=list)
