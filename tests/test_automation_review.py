@@ -22,8 +22,28 @@ DEV = {
 def test_review_config_is_dev_config_in_the_review_tier():
     derived = derive_review_config(DEV, 7)
     assert derived == {"config": {"aws:region": "us-east-1", "gatehouse:environment": "review",
-                                  "gatehouse:network": {"create": {"cidr": "10.20.0.0/16"}}}}
+                                  "gatehouse:network": {"create": {"cidr": "10.20.0.0/16"}},
+                                  "gatehouse:manageApiGatewayAccount": False,
+                                  "gatehouse:logRetentionDays": 3,
+                                  "gatehouse:customDomain": {"mode": "none"}}}
     assert DEV["config"]["gatehouse:environment"] == "dev"  # the input is not modified
+
+
+def test_review_domain_gets_its_own_name_zone_and_certificate():
+    dev = {"config": {**DEV["config"], "gatehouse:customDomain": {
+        "mode": "alb", "domainName": "api.dev.internal.example.com",
+        "privateZoneId": "Z0DEVPRIVATEZONE0001", "certificateValidationZoneId": "Z0DEVPUBLICZONE00001"}}}
+    domain = derive_review_config(dev, 7)["config"]["gatehouse:customDomain"]
+    assert domain == {"mode": "alb", "domainName": "pr-7.api.dev.internal.example.com",
+                      "certificateValidationZoneId": "Z0DEVPUBLICZONE00001"}
+
+
+def test_review_goes_without_a_domain_when_dev_brings_its_own_certificate():
+    """Dev's certificate names dev's domain; it cannot serve pr-7's."""
+    dev = {"config": {**DEV["config"], "gatehouse:customDomain": {
+        "mode": "native", "domainName": "api.dev.internal.example.com",
+        "certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"}}}
+    assert derive_review_config(dev, 7)["config"]["gatehouse:customDomain"] == {"mode": "none"}
 
 
 def test_review_config_refuses_to_copy_dev_secrets():

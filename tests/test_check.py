@@ -99,3 +99,19 @@ def test_a_config_error_is_a_usage_error_with_a_report(tmp_path):
     report = json.loads((tmp_path / "r" / "check-prod.json").read_text())
     assert report["outcome"] == "usage"
     assert "gatehouse:customDomain.mode must be one of alb, native, none" in report["notes"][0]
+
+
+def test_a_review_stack_derived_from_dev_passes_check(tmp_path):
+    import yaml
+
+    from pipeline.automation.review_config import derive_review_config
+    from tests.program_support import copy_stack_file, project_copy
+
+    derived = derive_review_config(yaml.safe_load(copy_stack_file("dev")), 7)
+    (tmp_path / "project").mkdir()
+    project = project_copy(tmp_path / "project", {"pr-7": yaml.safe_dump(derived)})
+    (project / "policies").symlink_to(check.PROJECT_DIR / "policies")
+    code = main(["check", "--project-dir", str(project), "--report-dir", str(tmp_path / "r")])
+    assert code == ExitCode.OK
+    report = json.loads((tmp_path / "r" / "check-pr-7.json").read_text())
+    assert {"api": "domain:pr-7.api.dev.internal.example.com", "scenario": "our-endpoint", "decision": "Allow"} in report["matrix"]

@@ -1,8 +1,9 @@
 """Config for a review stack `pr-<n>`, derived from dev's.
 
-`derive_review_config` is the hook the Pulumi program extends when it needs more per-PR values
-(for instance a name prefix so a review stack's named resources never collide with dev's).
-It receives the parsed `Pulumi.dev.yaml` and returns the content of `Pulumi.pr-<n>.yaml`.
+A review stack lives beside dev in the same account, so anything with an account-wide name must
+differ: the program already puts the stack name in Lambda names and lets Pulumi auto-name the
+rest; what is left is the custom domain (a DNS name is unique per account) and API Gateway's
+account-wide logging role, which dev manages.
 """
 
 from __future__ import annotations
@@ -13,7 +14,11 @@ from pipeline.errors import UsageError
 
 PROJECT = "gatehouse"
 ENVIRONMENT_KEY = f"{PROJECT}:environment"
+DOMAIN_KEY = f"{PROJECT}:customDomain"
+ACCOUNT_KEY = f"{PROJECT}:manageApiGatewayAccount"
+RETENTION_KEY = f"{PROJECT}:logRetentionDays"
 REVIEW_ENVIRONMENT = "review"
+REVIEW_LOG_RETENTION_DAYS = 3
 
 
 def review_stack_name(pr: int) -> str:
@@ -35,4 +40,23 @@ def derive_review_config(dev_config: dict, pr: int) -> dict:
             f"{review_stack_name(pr)}; move them to an ESC environment or a secrets manager"
         )
     config[ENVIRONMENT_KEY] = REVIEW_ENVIRONMENT
+    config[ACCOUNT_KEY] = False
+    config[RETENTION_KEY] = REVIEW_LOG_RETENTION_DAYS
+    config[DOMAIN_KEY] = _review_domain(config.get(DOMAIN_KEY), pr)
     return {"config": config}
+
+
+def _review_domain(domain: dict | None, pr: int) -> dict:
+    """`pr-<n>.<dev's name>` in a private zone of its own, with a certificate of its own.
+
+    Dev's existing certificate (if that is how dev gets one) was issued for dev's name, so a
+    review stack can only have a domain when dev's certificates are DNS-validated; otherwise it
+    goes without (mode none) and is reached through the endpoint hostname.
+    """
+    if not isinstance(domain, dict) or domain.get("mode", "none") == "none":
+        return {"mode": "none"}
+    if not domain.get("certificateValidationZoneId"):
+        return {"mode": "none"}
+    derived = {k: v for k, v in domain.items() if k not in ("privateZoneId", "certificateArn")}
+    derived["domainName"] = f"{review_stack_name(pr)}.{domain['domainName']}"
+    return derived
