@@ -10,9 +10,9 @@ import argparse
 import importlib
 import sys
 
-from stack_config.errors import ConfigError
 from pipeline.errors import UsageError
 from pipeline.exit_codes import ExitCode
+from stack_config.errors import ConfigError
 
 COMMAND_MODULES = (
     "pipeline.access",
