@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.https_security_group import HTTPS, https_security_group
+
 TYPE = "gatehouse:domain:AlbFront"
-HTTPS = 443
 
 
 @dataclass
@@ -41,23 +42,14 @@ class AlbFront(pulumi.ComponentResource):
         super().__init__(TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tags = args.tags or {}
-        group = aws.ec2.SecurityGroup(
-            f"{name}-sg",
+        group = https_security_group(
+            self,
+            name,
             vpc_id=args.vpc_id,
             description="private API ALB: HTTPS from allowed networks",
-            tags={**tags, "Name": f"{name}-sg"},
-            opts=child,
+            ingress_cidrs=args.ingress_cidrs,
+            tags=tags,
         )
-        for i, cidr in enumerate(dict.fromkeys(args.ingress_cidrs)):
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-https-in-{i}",
-                security_group_id=group.id,
-                ip_protocol="tcp",
-                from_port=HTTPS,
-                to_port=HTTPS,
-                cidr_ipv4=cidr,
-                opts=child,
-            )
         aws.vpc.SecurityGroupEgressRule(
             f"{name}-https-to-endpoint",
             security_group_id=group.id,

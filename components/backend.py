@@ -9,6 +9,7 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
+from components.iam import service_assume_role_policy
 from stack_config.model import Service
 
 TYPE = "gatehouse:backend:ServiceBackend"
@@ -48,18 +49,7 @@ class ServiceBackend(pulumi.ComponentResource):
         )
         role = aws.iam.Role(
             f"{name}-role",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "lambda.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=service_assume_role_policy("lambda.amazonaws.com"),
             tags=tags,
             opts=child,
         )

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.https_security_group import https_security_group
+
 TYPE = "gatehouse:endpoint:ExecuteApiEndpoint"
-HTTPS = 443
 
 
 @dataclass
@@ -39,25 +40,15 @@ class ExecuteApiEndpoint(pulumi.ComponentResource):
         super().__init__(TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tags = args.tags or {}
-        group = aws.ec2.SecurityGroup(
-            f"{name}-sg",
+        # No egress rule: the endpoint answers, it never initiates.
+        group = https_security_group(
+            self,
+            name,
             vpc_id=args.vpc_id,
             description="execute-api endpoint: HTTPS from the VPC only",
-            tags={**tags, "Name": f"{name}-sg"},
-            opts=child,
+            ingress_cidrs=[args.vpc_cidr, *args.extra_ingress_cidrs],
+            tags=tags,
         )
-        # No egress rule: the endpoint answers, it never initiates.
-        for i, cidr in enumerate(dict.fromkeys([args.vpc_cidr, *args.extra_ingress_cidrs])):
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-https-{i}",
-                security_group_id=group.id,
-                ip_protocol="tcp",
-                from_port=HTTPS,
-                to_port=HTTPS,
-                cidr_ipv4=cidr,
-                description="HTTPS from the VPC" if i == 0 else "HTTPS from an allowed network",
-                opts=child,
-            )
         endpoint = aws.ec2.VpcEndpoint(
             name,
             vpc_id=args.vpc_id,

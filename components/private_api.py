@@ -55,10 +55,8 @@ class PrivateApi(pulumi.ComponentResource):
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        settled = rest_api_parts.add_routes(self, name, api, args.services)
-        rest_api_parts.allow_invoke(self, name, api, args.services)
-        stage = rest_api_parts.deploy(
-            self, name, api, args.services, settled,
+        stage = rest_api_parts.serve(
+            self, name, api, args.services,
             policy=self.policy, log_retention_days=args.log_retention_days, tags=tags,
         )
         self.api_id = api.id

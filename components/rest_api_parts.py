@@ -42,6 +42,25 @@ class RoutedService:
     backend: ServiceBackend
 
 
+def serve(
+    parent: pulumi.Resource,
+    name: str,
+    api: aws.apigateway.RestApi,
+    routed: Sequence[RoutedService],
+    *,
+    policy: pulumi.Input[str] | None,
+    log_retention_days: int,
+    tags: dict[str, str],
+) -> aws.apigateway.Stage:
+    """Routes, permissions, deployment and stage for `api`: everything after the API itself."""
+    settled = add_routes(parent, name, api, routed)
+    allow_invoke(parent, name, api, routed)
+    return deploy(
+        parent, name, api, routed, settled,
+        policy=policy, log_retention_days=log_retention_days, tags=tags,
+    )
+
+
 def add_routes(
     parent: pulumi.Resource, name: str, api: aws.apigateway.RestApi, routed: Sequence[RoutedService]
 ) -> list[pulumi.Resource]:

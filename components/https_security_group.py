@@ -1,0 +1,48 @@
+"""A security group that admits HTTPS from a list of networks and nothing else.
+
+Used for the execute-api endpoint and for the ALB in front of it: both answer HTTPS and must
+never be reachable from anywhere the caller did not name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+HTTPS = 443
+
+
+def https_security_group(
+    parent: pulumi.Resource,
+    name: str,
+    *,
+    vpc_id: pulumi.Input[str],
+    description: str,
+    ingress_cidrs: Sequence[str],
+    tags: dict[str, str],
+) -> aws.ec2.SecurityGroup:
+    """`{name}-sg` with one ingress rule `{name}-https-{i}` per network (duplicates folded).
+
+    No egress rule is added: a caller that needs one adds it, named for what it reaches.
+    """
+    group = aws.ec2.SecurityGroup(
+        f"{name}-sg",
+        vpc_id=vpc_id,
+        description=description,
+        tags={**tags, "Name": f"{name}-sg"},
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    for i, cidr in enumerate(dict.fromkeys(ingress_cidrs)):
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-https-{i}",
+            security_group_id=group.id,
+            ip_protocol="tcp",
+            from_port=HTTPS,
+            to_port=HTTPS,
+            cidr_ipv4=cidr,
+            description=f"HTTPS from {cidr}",
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+    return group
