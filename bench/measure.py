@@ -1,0 +1,91 @@
+"""Run one measurement in a child process and collect its numbers.
+
+Wall time is taken here, around the whole child (interpreter start, imports, work, exit): what
+someone running `python -m pipeline check` waits for. Peak memory is the child's own
+ru_maxrss, and its children's (the pack process) reported separately, since the two run side by
+side and `RUSAGE_CHILDREN` only ever reports the largest single process.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.stack_files import PROJECT_DIR
+
+
+class BenchError(RuntimeError):
+    """A measured run failed; the message carries the child's stderr tail."""
+
+
+@dataclass(frozen=True)
+class Sample:
+    mode: str
+    resources: int
+    wall: float  # seconds, whole child process
+    maxrss_mib: float  # the measured process
+    children_maxrss_mib: float  # the largest process it waited for (the pack, for check)
+    phases: dict[str, float]
+
+
+def run_child(mode: str, project_dir: Path, report_dir: Path, *, timeout: float = 600.0) -> Sample:
+    command = [sys.executable, "-m", "bench.child", mode, str(project_dir), str(report_dir)]
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(command, cwd=PROJECT_DIR, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise BenchError(f"{mode} of {project_dir} took over {timeout:.0f}s") from None
+    wall = time.perf_counter() - started
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        tail = "\n".join(done.stderr.strip().splitlines()[-15:])
+        raise BenchError(f"{mode} of {project_dir} exited with code {done.returncode}:\n{tail}")
+    result = json.loads(lines[-1])
+    if result["exit_code"] != 0:
+        raise BenchError(f"{mode} of {project_dir} reported exit code {result['exit_code']}; the bench measures a passing check")
+    return Sample(
+        mode=mode,
+        resources=result["resources"],
+        wall=wall,
+        maxrss_mib=result["maxrss_kib"] / 1024,
+        children_maxrss_mib=result["children_maxrss_kib"] / 1024,
+        phases=result["phases"],
+    )
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The median of several samples of one mode at one size."""
+
+    mode: str
+    resources: int
+    wall: float
+    wall_spread: tuple[float, float]  # min, max
+    maxrss_mib: float
+    children_maxrss_mib: float
+    phases: dict[str, float]
+    repeats: int
+
+
+def summarize(samples: list[Sample]) -> Summary:
+    if not samples:
+        raise ValueError("no samples to summarize")
+    if len({(s.mode, s.resources) for s in samples}) != 1:
+        raise ValueError("samples of different modes or sizes cannot be summarized together")
+    walls = [s.wall for s in samples]
+    keys = sorted({k for s in samples for k in s.phases})
+    return Summary(
+        mode=samples[0].mode,
+        resources=samples[0].resources,
+        wall=statistics.median(walls),
+        wall_spread=(min(walls), max(walls)),
+        maxrss_mib=statistics.median(s.maxrss_mib for s in samples),
+        children_maxrss_mib=statistics.median(s.children_maxrss_mib for s in samples),
+        phases={k: statistics.median(s.phases.get(k, 0.0) for s in samples) for k in keys},
+        repeats=len(samples),
+    )
