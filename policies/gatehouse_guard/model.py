@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,3 +55,30 @@ def refers_to(source: Resource, prop: str, target: Resource, *target_keys: str) 
         isinstance(target.props.get(key), str) and target.props.get(key) in values
         for key in target_keys
     )
+
+
+class ReferenceIndex:
+    """`refers_to` for many sources against one list of targets, without scanning the list per
+    source: `first(source, prop)` is `next(t for t in targets if refers_to(source, prop, t,
+    *keys))`, found through dictionaries. Joining every Integration to its Lambda by scanning was
+    integrations x functions, i.e. quadratic in the number of services.
+    """
+
+    def __init__(self, targets: Sequence[Resource], *target_keys: str) -> None:
+        self._targets = list(targets)
+        self._by_urn: dict[str, int] = {}
+        self._by_value: dict[str, int] = {}
+        for index, target in enumerate(self._targets):
+            if target.urn:
+                self._by_urn.setdefault(target.urn, index)
+            for key in target_keys:
+                value = target.props.get(key)
+                if isinstance(value, str):
+                    self._by_value.setdefault(value, index)
+
+    def first(self, source: Resource, prop: str) -> Resource | None:
+        hits = [self._by_urn[u] for u in source.property_dependencies.get(prop, ()) if u in self._by_urn]
+        hits += [
+            self._by_value[v] for v in as_list(source.props.get(prop)) if isinstance(v, str) and v in self._by_value
+        ]
+        return self._targets[min(hits)] if hits else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from functools import partial
 
-from gatehouse_guard.model import Finding, Resource, refers_to
+from gatehouse_guard.model import Finding, ReferenceIndex, Resource
 from gatehouse_guard.rules.api_exposure import REST_API, is_private_api
 from gatehouse_guard.rules.unknowns import checked
 
@@ -21,8 +21,8 @@ def _visibility(function: Resource) -> str | None:
 
 def check_gateway_mixing(resources: Sequence[Resource]) -> list[Finding]:
     """Stack-level: join each Integration to its API (`restApi`) and its Lambda (`uri`)."""
-    apis = [r for r in resources if r.type == REST_API]
-    functions = [r for r in resources if r.type == FUNCTION and _visibility(r)]
+    apis = ReferenceIndex([r for r in resources if r.type == REST_API], "id")
+    functions = ReferenceIndex([r for r in resources if r.type == FUNCTION and _visibility(r)], "invokeArn", "arn")
     findings: list[Finding] = []
     for integration in (r for r in resources if r.type == INTEGRATION):
         findings.extend(
@@ -32,12 +32,10 @@ def check_gateway_mixing(resources: Sequence[Resource]) -> list[Finding]:
 
 
 def _check_integration(
-    integration: Resource, *, apis: Sequence[Resource], functions: Sequence[Resource]
+    integration: Resource, *, apis: ReferenceIndex, functions: ReferenceIndex
 ) -> Iterator[Finding]:
-    api = next((a for a in apis if refers_to(integration, "restApi", a, "id")), None)
-    function = next(
-        (f for f in functions if refers_to(integration, "uri", f, "invokeArn", "arn")), None
-    )
+    api = apis.first(integration, "restApi")
+    function = functions.first(integration, "uri")
     if api is None or function is None:
         return
     private_api = is_private_api(api.props)
