@@ -6,7 +6,7 @@ so tests and tools can import and call the policies directly.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
 from pulumi_policy import (
@@ -98,13 +98,20 @@ def _unresolved(exc: Unresolved) -> list[Finding]:
 
 def resource_policy_of(
     name: str, description: str, rule: ResourceRule, *,
+    applies_to: Collection[str],
     properties: Mapping[str, Mapping[str, Any]] | None = None,
     level: EnforcementLevel = EnforcementLevel.MANDATORY,
     severity: Severity = Severity.HIGH,
 ) -> ResourceValidationPolicy:
+    """`applies_to`: the resource types `rule` judges (it returns nothing for any other). The
+    SDK calls every resource policy for every resource; copying the props of the other types
+    into plain data first was most of the pack's own time per Analyze call."""
     properties = {"tier": TIER, **(properties or {})}
+    types = frozenset(applies_to)
 
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        if args.resource_type not in types:
+            return
         config = settings(properties, args.get_config())
         resource = Resource(args.resource_type, args.name, plain(args.props), args.urn)
         try:
@@ -169,6 +176,7 @@ POLICIES = [
         "api-endpoint-type",
         "REST APIs are PRIVATE unless tagged exposure=public and listed in allowedPublicApis.",
         lambda r, c: api_exposure.check_api_exposure(r, c["allowedPublicApis"]),
+        applies_to=(api_exposure.REST_API,),
         properties={"allowedPublicApis": ALLOWED_PUBLIC_APIS},
         severity=Severity.CRITICAL,
     ),
@@ -195,34 +203,40 @@ POLICIES = [
         "alb-internal",
         "The load balancer in front of the private API is internal, never internet-facing.",
         lambda r, c: load_balancer.check_alb_internal(r),
+        applies_to=(load_balancer.LOAD_BALANCER,),
         severity=Severity.CRITICAL,
     ),
     resource_policy_of(
         "alb-listener-tls",
         "ALB listeners serve HTTPS with TLS 1.2 or stronger, or only redirect HTTP to HTTPS.",
         lambda r, c: load_balancer.check_listener_tls(r),
+        applies_to=(load_balancer.LISTENER,),
     ),
     resource_policy_of(
         "alb-deletion-protection",
         "Load balancers have deletion protection on.",
         lambda r, c: load_balancer.check_alb_deletion_protection(r),
+        applies_to=(load_balancer.LOAD_BALANCER,),
         severity=Severity.MEDIUM,
     ),
     resource_policy_of(
         "custom-domain-tls",
         "API Gateway custom domains use a TLS 1.2 or stronger security policy.",
         lambda r, c: custom_domain.check_domain_tls(r),
+        applies_to=(custom_domain.DOMAIN_NAME,),
     ),
     resource_policy_of(
         "lambda-function-url-auth",
         "Lambda function URLs require IAM auth, never NONE.",
         lambda r, c: backdoors.check_function_url(r),
+        applies_to=(backdoors.FUNCTION_URL,),
         severity=Severity.CRITICAL,
     ),
     resource_policy_of(
         "lambda-permission-scoped",
         "Lambda invoke permissions name one API by sourceArn, never `*` or an unscoped gateway.",
         lambda r, c: backdoors.check_lambda_permission(r),
+        applies_to=(backdoors.PERMISSION,),
         severity=Severity.CRITICAL,
     ),
     stack_policy_of(
@@ -234,6 +248,7 @@ POLICIES = [
         "stage-observability",
         "API stages write access logs and X-Ray traces.",
         lambda r, c: observability.check_stage_observability(r),
+        applies_to=(observability.STAGE,),
         level=EnforcementLevel.ADVISORY,
         severity=Severity.LOW,
     ),
@@ -241,6 +256,7 @@ POLICIES = [
         "endpoint-private-dns-off",
         "The execute-api endpoint keeps private DNS off (it hijacks public API Gateway names).",
         lambda r, c: endpoint_network.check_endpoint_private_dns(r),
+        applies_to=(endpoint_network.VPC_ENDPOINT,),
         level=EnforcementLevel.ADVISORY,
         severity=Severity.LOW,
     ),
