@@ -24,6 +24,15 @@ def shipped_stacks(project_dir: Path = PROJECT_DIR) -> list[str]:
     return sorted(names, key=lambda n: (order.get(n, 3), n))
 
 
+def read_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
+    """Pulumi.<stack>.yaml as parsed YAML; a missing or malformed file is a UsageError."""
+    stack_file = project_dir / f"Pulumi.{stack}.yaml"
+    if not stack_file.is_file():
+        known = ", ".join(shipped_stacks(project_dir)) or "none"
+        raise UsageError(f"unknown stack {stack!r}: no {stack_file.name} in {project_dir} (stacks here: {known})")
+    return _read_yaml(stack_file)
+
+
 def stack_config_map(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, str]:
     """What the engine would pass as config: project defaults from Pulumi.yaml, then the stack
     file's values; keys namespaced, structured values JSON-encoded, everything a string."""
@@ -33,13 +42,9 @@ def stack_config_map(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, s
     for key, spec in (project.get("config") or {}).items():
         if isinstance(spec, dict) and "default" in spec:
             result[_namespaced(key, name)] = _encode(spec["default"])
-    stack_file = project_dir / f"Pulumi.{stack}.yaml"
-    if not stack_file.is_file():
-        known = ", ".join(shipped_stacks(project_dir)) or "none"
-        raise UsageError(f"no stack file {stack_file.name} in {project_dir} (stacks here: {known})")
-    values = _read_yaml(stack_file).get("config") or {}
+    values = read_stack_file(stack, project_dir).get("config") or {}
     if not isinstance(values, dict):
-        raise UsageError(f"{stack_file.name}: `config` must be a mapping of keys to values")
+        raise UsageError(f"Pulumi.{stack}.yaml: `config` must be a mapping of keys to values")
     for key, value in values.items():
         if isinstance(value, dict) and set(value) == {"secure"}:
             value = "[secret]"  # ciphertext only the backend can decrypt; nothing here reads it
@@ -64,6 +69,8 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         raise UsageError(f"{path} does not exist") from None
     except yaml.YAMLError as error:
         raise UsageError(f"{path.name} is not valid YAML: {error}") from None
+    if data is None:
+        return {}  # an empty stack file is valid: a stack with no config of its own
     if not isinstance(data, dict):
         raise UsageError(f"{path.name} must be a YAML mapping")
     return data

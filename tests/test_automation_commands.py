@@ -175,7 +175,7 @@ def test_backend_and_credentials_come_from_the_environment(env, monkeypatch):
 def test_unknown_stack_file_is_a_one_line_usage_error(env, capsys):
     assert env.run("preview", "--stack", "qa") == ExitCode.USAGE
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "no Pulumi.qa.yaml" in err and "dev, prod, staging" in err
+    assert err.count("\n") == 1 and "no Pulumi.qa.yaml" in err and "dev, staging, prod" in err  # listed in promotion order
 
 
 def test_stack_missing_from_the_backend_is_a_usage_error(env, capsys):

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import yaml
-
+from pipeline import stack_files
 from pipeline.automation.review_config import ENVIRONMENT_KEY
 from pipeline.errors import UsageError
 
@@ -19,18 +18,7 @@ def stack_file(work_dir: Path, stack: str) -> Path:
 
 
 def read_stack_file(work_dir: Path, stack: str) -> dict:
-    path = stack_file(work_dir, stack)
-    if not path.is_file():
-        known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in work_dir.glob("Pulumi.*.yaml"))
-        raise UsageError(f"unknown stack {stack!r}: no {path.name} in {work_dir} "
-                         f"(stacks here: {', '.join(known) or 'none'})")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
-        raise UsageError(f"{path.name} is not valid YAML: {error}") from error
-    if not isinstance(data, dict):
-        raise UsageError(f"{path.name} must be a YAML mapping with a config: block")
-    return data
+    return stack_files.read_stack_file(stack, work_dir)
 
 
 def is_prod(work_dir: Path, stack: str) -> bool:
