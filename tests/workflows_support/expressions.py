@@ -1,9 +1,11 @@
 """A small evaluator for the GitHub Actions expressions our `if:` conditions use.
 
 Enough of the language to run the workflows' conditions against sample events: literals,
-context paths (with the `.*.` object filter), `!`, `==`, `!=`, `&&`, `||`, parentheses and
-`contains()`. String comparison is case-insensitive, as on GitHub. Anything else raises, so a
-condition that grows beyond this subset fails loudly instead of being evaluated wrongly.
+context paths (with the `.*.` object filter), `!`, `==`, `!=`, `&&`, `||`, parentheses,
+`contains()` and `format()`. String comparison is case-insensitive, as on GitHub. Anything else
+raises, so a condition that grows beyond this subset fails loudly instead of being evaluated
+wrongly. `interpolate` renders a value with `${{ }}` inside it (a concurrency group, an
+environment name) the way GitHub does.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ _TOKEN = re.compile(
     r"\s*(?:(?P<string>'(?:[^']|'')*')|(?P<number>-?\d+(?:\.\d+)?)"
     r"|(?P<op>&&|\|\||==|!=|!|\(|\)|,)|(?P<name>[A-Za-z_][\w\-]*(?:\.(?:\*|[\w\-]+))*))"
 )
-_FUNCTIONS = {"contains"}
+_FUNCTIONS = {"contains", "format"}
+_EMBEDDED = re.compile(r"\$\{\{(.*?)\}\}")
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
@@ -53,6 +56,25 @@ def _equal(left: Any, right: Any) -> bool:
 
 def _truthy(value: Any) -> bool:
     return value not in (None, False, 0, "")
+
+
+def _text(value: Any) -> str:
+    """How GitHub turns a value into a string inside `format()` or `${{ }}`."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _format(template: Any, *args: Any) -> str:
+    # `{0}` placeholders, `{{` and `}}` for literal braces, as in GitHub's format().
+    def replace(match: re.Match[str]) -> str:
+        if match[0] in ("{{", "}}"):
+            return match[0][0]
+        return _text(args[int(match[1])])
+
+    return re.sub(r"\{\{|\}\}|\{(\d+)\}", replace, _text(template))
 
 
 def _contains(haystack: Any, needle: Any) -> bool:
@@ -133,17 +155,32 @@ class _Parser:
             if value not in _FUNCTIONS:
                 raise ValueError(f"unsupported function {value}()")
             self._take("(")
-            haystack = self._or()
-            self._take(",")
-            needle = self._or()
+            args = [self._or()]
+            while self._peek() == ("op", ","):
+                self._take()
+                args.append(self._or())
             self._take(")")
-            return _contains(haystack, needle)
+            if value == "contains":
+                if len(args) != 2:
+                    raise ValueError("contains() takes two arguments")
+                return _contains(*args)
+            return _format(*args)
         return _lookup(self.context, value)
+
+
+def value_of(expression: str, context: dict[str, Any]) -> Any:
+    """The value of one expression, with or without `${{ }}` around it."""
+    text = expression.strip()
+    if text.startswith("${{") and text.endswith("}}") and text.count("${{") == 1:
+        text = text[3:-2]
+    return _Parser(text, context).parse()
 
 
 def evaluate(condition: str, context: dict[str, Any]) -> bool:
     """Whether a job or step `if:` holds; `${{ }}` around it is optional, as on GitHub."""
-    text = condition.strip()
-    if text.startswith("${{") and text.endswith("}}"):
-        text = text[3:-2]
-    return _truthy(_Parser(text, context).parse())
+    return _truthy(value_of(condition, context))
+
+
+def interpolate(template: str, context: dict[str, Any]) -> str:
+    """A string with embedded `${{ }}` expressions, rendered as GitHub renders it."""
+    return _EMBEDDED.sub(lambda match: _text(_Parser(match[1], context).parse()), template)
