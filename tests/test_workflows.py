@@ -60,7 +60,9 @@ def _stacks() -> list[str]:
 
 
 def _promotion_order() -> list[str]:
-    return yaml.safe_load((REPO / "pipeline" / "promotion.yaml").read_text(encoding="utf-8"))["order"]
+    return yaml.safe_load((REPO / "pipeline" / "promotion.yaml").read_text(encoding="utf-8"))[
+        "order"
+    ]
 
 
 def _run_tool(name: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -236,15 +238,27 @@ def test_stage_previews_ungated_then_applies_in_the_stacks_environment():
         # The apply job is the one bound to the stack's own environment (prod: required reviewers).
         assert interpolate(jobs["apply"]["environment"]["name"], context) == stack
     assert jobs["apply"]["environment"]["url"] == "${{ steps.apply.outputs.url }}"
-    assert _step(jobs["apply"], "Apply the approved plan with the policy pack").body["id"] == "apply"
+    assert (
+        _step(jobs["apply"], "Apply the approved plan with the policy pack").body["id"] == "apply"
+    )
 
 
 @pytest.mark.parametrize(
     ("stack", "promote_from", "name", "argv"),
     [
         ("dev", "", "up dev", ["up", "--stack", "dev"]),
-        ("staging", "dev", "promote dev to staging", ["promote", "--from", "dev", "--to", "staging"]),
-        ("prod", "staging", "promote staging to prod", ["promote", "--from", "staging", "--to", "prod"]),
+        (
+            "staging",
+            "dev",
+            "promote dev to staging",
+            ["promote", "--from", "dev", "--to", "staging"],
+        ),
+        (
+            "prod",
+            "staging",
+            "promote staging to prod",
+            ["promote", "--from", "staging", "--to", "prod"],
+        ),
     ],
 )
 def test_the_apply_job_applies_the_saved_plan_with_up_or_promote(
@@ -292,6 +306,22 @@ def test_the_plan_the_preview_saves_is_exactly_the_one_the_apply_job_downloads(t
     )
 
 
+@pytest.mark.parametrize(("artifact_id", "refused"), [("", True), ("4242", False)])
+def test_the_apply_job_stops_before_the_download_when_the_preview_recorded_no_plan(
+    tmp_path, artifact_id, refused
+):
+    # Without an id, download-artifact would fetch every artifact of the run.
+    apply = WORKFLOWS["stage"]["jobs"]["apply"]
+    guard = _step(apply, "Refuse to go on without the preview's plan")
+    context = {"needs": {"preview": {"outputs": {"plan-artifact-id": artifact_id}}}}
+    assert evaluate(guard.body["if"], context) is refused
+    assert run_step(guard.run, tmp_path).returncode != 0
+    names = [step.body.get("name") for step in job_steps(apply, "apply")]
+    assert names.index(guard.body["name"]) < names.index(
+        "Download exactly the plan the preview saved"
+    )
+
+
 def test_plans_are_kept_briefly_and_secrets_never_written_in_plain_text():
     upload = _step(WORKFLOWS["stage"]["jobs"]["preview"], "Upload the update plan")
     # A plan holds every planned input: it expires after a day (an approval must come sooner).
@@ -303,7 +333,9 @@ def test_plans_are_kept_briefly_and_secrets_never_written_in_plain_text():
     for name, workflow in WORKFLOWS.items():
         scopes = [workflow.get("env") or {}]
         scopes += [job.get("env") or {} for job in workflow["jobs"].values()]
-        scopes += [step.body.get("env") or {} for step in all_steps() if step.owner.startswith(f"{name}:")]
+        scopes += [
+            step.body.get("env") or {} for step in all_steps() if step.owner.startswith(f"{name}:")
+        ]
         assert not any("PULUMI_EXPERIMENTAL" in env for env in scopes), name
 
 
@@ -314,7 +346,9 @@ def test_jobs_that_deploy_or_plan_fetch_all_history_to_decide_ancestry():
         assert checkout.action == "actions/checkout"
         assert checkout.inputs["fetch-depth"] == 0, job_id
     for name, job_id, job in _all_jobs():
-        commands = {command[0] for command in _job_commands(name, job_id)} if "steps" in job else set()
+        commands = (
+            {command[0] for command in _job_commands(name, job_id)} if "steps" in job else set()
+        )
         if commands & {"up", "promote"}:
             assert job_steps(job, job_id)[0].inputs.get("fetch-depth") == 0, f"{name}:{job_id}"
 
@@ -427,7 +461,9 @@ def test_every_sarif_category_a_pull_request_uploads_also_gets_a_base_on_main():
             on_pull_requests |= _sarif_categories(pull_request[job], matrix)
         on_main |= _sarif_categories(WORKFLOWS["deploy"]["jobs"]["check"], matrix)
         on_main |= _sarif_categories(WORKFLOWS["stage"]["jobs"]["preview"], _stage_context(stack))
-    assert on_pull_requests == {f"{kind}-{stack}" for kind in ("check", "preview") for stack in _stacks()}
+    assert on_pull_requests == {
+        f"{kind}-{stack}" for kind in ("check", "preview") for stack in _stacks()
+    }
     assert on_pull_requests <= on_main
     assert "push" in WORKFLOWS["deploy"]["on"]
     assert _job_commands("deploy", "check") == [["check", "--stack", "$STACK"]]
@@ -450,7 +486,10 @@ def test_review_stacks_keep_their_secrets_provider_through_the_destroy():
     provider = "${{ vars.GATEHOUSE_SECRETS_PROVIDER }}"
     assert up.body["env"]["GATEHOUSE_SECRETS_PROVIDER"] == provider
     assert destroy.body["env"]["GATEHOUSE_SECRETS_PROVIDER"] == provider
-    sweep = _step(WORKFLOWS["review-sweep"]["jobs"]["sweep"], "Destroy the review stacks of closed pull requests")
+    sweep = _step(
+        WORKFLOWS["review-sweep"]["jobs"]["sweep"],
+        "Destroy the review stacks of closed pull requests",
+    )
     assert sweep.body["env"]["GATEHOUSE_SECRETS_PROVIDER"] == provider
     # Pulumi.pr-<n>.yaml is never committed: the CLI falls back to the provider in the state.
     for name in ("review-stack", "review-sweep"):
@@ -495,8 +534,10 @@ def test_drift_exit_codes_route_to_issue_or_failure(code, opens_issue, fails):
 
 def _sweep_steps():
     job = WORKFLOWS["review-sweep"]["jobs"]["sweep"]
-    return job, _step(job, "List the open pull requests"), _step(
-        job, "Destroy the review stacks of closed pull requests"
+    return (
+        job,
+        _step(job, "List the open pull requests"),
+        _step(job, "Destroy the review stacks of closed pull requests"),
     )
 
 
@@ -504,7 +545,9 @@ def test_the_sweep_destroys_the_stacks_of_every_pull_request_not_listed_as_open(
     job, listing, sweep = _sweep_steps()
     assert job["permissions"] == {"contents": "read", "pull-requests": "read", "id-token": "write"}
     assert listing.body["env"]["GH_TOKEN"] == "${{ github.token }}"
-    run = run_step(listing.run, tmp_path, env={"GH_REPO": SAME_REPO}, stand_ins={"gh": ("12\n15\n", 0)})
+    run = run_step(
+        listing.run, tmp_path, env={"GH_REPO": SAME_REPO}, stand_ins={"gh": ("12\n15\n", 0)}
+    )
     assert run.returncode == 0, run.stderr
     assert run.outputs == {"numbers": "12 15"}
     # Every page of open pull requests, through the REST API.
@@ -513,7 +556,9 @@ def test_the_sweep_destroys_the_stacks_of_every_pull_request_not_listed_as_open(
     # The sweep step gets exactly that list, quoted as one argument.
     assert sweep.body["env"]["OPEN_PRS"] == f"${{{{ steps.{listing.body['id']}.outputs.numbers }}}}"
     swept = run_step(sweep.run, tmp_path / "sweep", env={"OPEN_PRS": "12 15"})
-    assert swept.calls_to("python") == [["-m", "pipeline", "review", "--sweep", "--open-prs", "12 15"]]
+    assert swept.calls_to("python") == [
+        ["-m", "pipeline", "review", "--sweep", "--open-prs", "12 15"]
+    ]
     names = [step.body.get("name") for step in job_steps(job, "sweep")]
     assert names.index(listing.body["name"]) < names.index(sweep.body["name"])
 
@@ -532,11 +577,15 @@ def test_with_no_open_pull_request_the_list_is_empty_and_still_passed(tmp_path):
     [("12\n", 1), ("12\nnot-a-number\n", 0), ("12; rm -rf /\n", 0)],
     ids=["api-fails", "garbage", "injection"],
 )
-def test_a_failed_or_odd_listing_stops_the_job_before_anything_is_destroyed(tmp_path, gh_output, gh_code):
+def test_a_failed_or_odd_listing_stops_the_job_before_anything_is_destroyed(
+    tmp_path, gh_output, gh_code
+):
     # A short or wrong list would destroy the stacks of open pull requests: the step fails, so
     # the sweep step (default `if: success()`) never runs.
     _, listing, sweep = _sweep_steps()
-    run = run_step(listing.run, tmp_path, env={"GH_REPO": SAME_REPO}, stand_ins={"gh": (gh_output, gh_code)})
+    run = run_step(
+        listing.run, tmp_path, env={"GH_REPO": SAME_REPO}, stand_ins={"gh": (gh_output, gh_code)}
+    )
     assert run.returncode != 0
     assert "numbers" not in run.outputs
     assert "if" not in sweep.body
@@ -553,7 +602,9 @@ def test_bootstrap_inits_each_stack_in_its_own_environment_with_least_privilege(
     assert job["strategy"]["fail-fast"] is False
     assert _job_commands("bootstrap", "init") == [["init", "--stack", "$STACK"]]
     init = _step(job, "Create the stack if it does not exist")
-    assert init.body["env"]["GATEHOUSE_SECRETS_PROVIDER"] == "${{ vars.GATEHOUSE_SECRETS_PROVIDER }}"
+    assert (
+        init.body["env"]["GATEHOUSE_SECRETS_PROVIDER"] == "${{ vars.GATEHOUSE_SECRETS_PROVIDER }}"
+    )
 
 
 def test_bootstrap_fails_when_init_fails_and_shows_what_init_said(tmp_path):
@@ -1010,7 +1061,11 @@ def test_the_summary_lists_the_stack_outputs(outputs_summary):
 
 @pytest.mark.parametrize(
     ("report", "says"),
-    [(None, "_No stack outputs: `"), ({"outputs": {}}, "_The stack has no outputs._"), ({}, "no outputs")],
+    [
+        (None, "_No stack outputs: `"),
+        ({"outputs": {}}, "_The stack has no outputs._"),
+        ({}, "no outputs"),
+    ],
     ids=["missing-report", "no-outputs", "no-outputs-key"],
 )
 def test_the_summary_says_when_there_are_no_outputs(outputs_summary, report, says):
