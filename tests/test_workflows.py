@@ -591,6 +591,29 @@ def test_a_failed_or_odd_listing_stops_the_job_before_anything_is_destroyed(
     assert "if" not in sweep.body
 
 
+def test_the_sweep_publishes_the_report_of_every_stack_it_destroyed(tmp_path):
+    job = WORKFLOWS["review-sweep"]["jobs"]["sweep"]
+    listing = _step(job, "List the reports of the destroyed stacks")
+    reports = tmp_path / "work" / "reports"
+    reports.mkdir(parents=True)
+    for name in ("review-pr-3.md", "review-pr-7.md", "review-pr-7.json", "drift-dev.md"):
+        (reports / name).write_text("x")
+    run = run_step(listing.run, tmp_path)
+    assert run.returncode == 0, run.stderr
+    output = (tmp_path / "github_output").read_text()
+    assert output == (
+        "files<<GATEHOUSE_REPORTS\nreports/review-pr-3.md\nreports/review-pr-7.md\nGATEHOUSE_REPORTS\n"
+    )
+    report = _step(job, "Report")
+    assert report.inputs["files"] == f"${{{{ steps.{listing.body['id']}.outputs.files }}}}"
+    # Nothing destroyed: an empty list, not an error.
+    empty = run_step(listing.run, tmp_path / "none")
+    assert empty.returncode == 0, empty.stderr
+    assert (tmp_path / "none" / "github_output").read_text() == (
+        "files<<GATEHOUSE_REPORTS\nGATEHOUSE_REPORTS\n"
+    )
+
+
 # --- bootstrap -----------------------------------------------------------------------------
 
 
@@ -1008,7 +1031,8 @@ def test_commands_that_write_outputs_feed_the_summary_and_the_environment_url():
     for name, job_id, job in _all_jobs():
         for step in _pipeline_steps(job):
             commands = {command[0] for command in _pipeline_commands(step.run)}
-            if not commands & writes_outputs:
+            # The sweep destroys several stacks: one report each, and no step outputs.
+            if not commands & writes_outputs or "--sweep" in step.run:
                 continue
             checked.add(f"{name}:{job_id}")
             step_id = step.body.get("id")
@@ -1016,7 +1040,7 @@ def test_commands_that_write_outputs_feed_the_summary_and_the_environment_url():
             report = next(s for s in job_steps(job, "") if local_action(s.uses) == "report")
             assert report.inputs["json-report"] == f"${{{{ steps.{step_id}.outputs.report }}}}"
             deploys = commands & {"up", "promote"} or (
-                "review" in commands and "--destroy" not in step.run and "--sweep" not in step.run
+                "review" in commands and "--destroy" not in step.run
             )
             if deploys:
                 assert job["environment"]["url"] == f"${{{{ steps.{step_id}.outputs.url }}}}"
