@@ -284,6 +284,10 @@ def test_the_plan_the_preview_saves_is_exactly_the_one_the_apply_job_downloads(t
     context = _stage_context("prod")
     assert interpolate(upload.inputs["path"], context) == "/rt/plan-prod.json"
     assert upload.inputs["if-no-files-found"] == "error"
+    # A re-run uploads its own plan: artifact names cannot be reused within a run.
+    assert interpolate(upload.inputs["name"], {**context, "github": {"run_attempt": 2}}) == (
+        "plan-prod-2"
+    )
     assert "if" not in upload.body  # only after a preview that passed
     # The job hands on the id of that upload, and the apply job downloads that id, nothing else.
     assert preview["outputs"]["plan-artifact-id"] == (
