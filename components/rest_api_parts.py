@@ -13,6 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.backend import ServiceBackend
+from components.health_route import add_health_route
 from stack_config.model import Service
 
 STAGE_NAME = "v1"
@@ -53,7 +54,7 @@ def serve(
     tags: dict[str, str],
 ) -> aws.apigateway.Stage:
     """Routes, permissions, deployment and stage for `api`: everything after the API itself."""
-    settled = add_routes(parent, name, api, routed)
+    settled = add_routes(parent, name, api, routed) + add_health_route(parent, name, api)
     allow_invoke(parent, name, api, routed)
     return deploy(
         parent, name, api, routed, settled,
