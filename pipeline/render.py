@@ -16,7 +16,7 @@ from google.protobuf import json_format
 from pulumi.runtime import mocks as runtime_mocks
 from pulumi.runtime import settings as runtime_settings
 
-from pipeline.inventory import Inventory, InventoryResource
+from pipeline.inventory import UNKNOWN, Inventory, InventoryResource
 from pipeline.mocks import GatehouseMocks
 from pipeline.stack_files import PROJECT_DIR, project_name, stack_config_map
 
@@ -58,18 +58,24 @@ def render_stack(
     *,
     project_dir: Path = PROJECT_DIR,
     config: dict[str, str] | None = None,
+    preview: bool = False,
 ) -> Inventory:
     """Run the program for `stack`; raises ConfigError (nothing registered) for a bad stack file.
 
-    `config` replaces the stack file's values (tests use it to try broken stacks).
+    `config` replaces the stack file's values (tests use it to try broken stacks). `preview`
+    renders the stack as the preview of its first deploy sees it: nothing exists yet, so what
+    the provider computes is unknown (the SDK's dry-run mode of the mocks).
     """
     values = stack_config_map(stack, project_dir) if config is None else config
     project = project_name(project_dir)
-    mocks = GatehouseMocks(region=values.get("aws:region", "us-east-1"), vpc_cidr=_vpc_cidr_hint(values), stack=stack)
+    mocks = GatehouseMocks(
+        region=values.get("aws:region", "us-east-1"), vpc_cidr=_vpc_cidr_hint(values), stack=stack,
+        preview=preview,
+    )
     monitor = RecordingMonitor(mocks)
     runtime_settings.set_root_resource(None)  # a fresh root Stack for every render
     pulumi.runtime.set_all_config(values)
-    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
     exported: dict[str, Any] = {}
 
     @pulumi.runtime.test
@@ -77,9 +83,16 @@ def render_stack(
         runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
         root = runtime_settings.get_root_resource()
         outputs = dict(root.outputs) if root is not None else {}
+        if preview:
+            # An export built from unknown values never resolves in a preview: it stays unknown.
+            exported.update(dict.fromkeys(outputs, UNKNOWN))
         return pulumi.Output.all(**outputs).apply(exported.update) if outputs else None
 
-    run()
+    try:
+        run()
+    finally:
+        # The mocks' settings are process-wide: leave no dry run behind for whatever runs next.
+        runtime_settings.SETTINGS.dry_run = False
     return Inventory(
         project=project,
         stack=stack,
