@@ -85,6 +85,14 @@ def require(value: Any, what: str) -> Any:
     return value
 
 
+def require_known(value: Any, what: str) -> Any:
+    """Return `value`, or raise `Unresolved` when it is itself unknown; unknowns inside it are
+    left for the rule to judge part by part (so a known bad part still counts in a preview)."""
+    if is_unknown(value):
+        raise Unresolved(what)
+    return value
+
+
 def _contains_unknown(value: Any) -> bool:
     if is_unknown(value):
         return True
