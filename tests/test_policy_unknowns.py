@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import pytest
 from gatehouse_guard.model import Finding, Resource
+from gatehouse_guard.rules.api_exposure import REST_API, check_api_exposure
 from gatehouse_guard.rules.endpoint_network import check_endpoint_security_groups
 from gatehouse_guard.rules.load_balancer import LISTENER, check_listener_tls
 from gatehouse_guard.rules.unknowns import UNKNOWN, Unresolved, checked
@@ -103,3 +104,24 @@ def test_a_redirect_to_https_with_unknown_details_passes():
 def test_an_http_listener_whose_actions_are_unknown_is_an_unknown_finding(actions):
     [finding] = checked(check_listener_tls, listener(defaultActions=actions))
     assert finding.unknown
+
+
+def api(**props) -> Resource:
+    base = {"name": "public-api-3c4d", "endpointConfiguration": {"types": "REGIONAL"},
+            "tags": {"exposure": "public"}}
+    return Resource(REST_API, "public-api", {**base, **props}, "urn:public-api")
+
+
+def test_an_unlisted_regional_api_is_a_finding_whatever_its_other_tags_are():
+    findings = checked(lambda r: check_api_exposure(r, []), api(tags={"exposure": "public", "owner": UNKNOWN}))
+    assert "is not declared public" in known(findings)[0]
+
+
+def test_a_listed_api_whose_exposure_tag_is_unknown_is_an_unknown_finding():
+    findings = checked(lambda r: check_api_exposure(r, ["public-api"]), api(tags={"exposure": UNKNOWN}))
+    assert unknown(findings) == ["RestApi 'public-api': the exposure tag is unknown"]
+
+
+def test_a_wholly_unknown_object_is_an_unknown_finding_not_a_crash():
+    findings = checked(lambda r: check_api_exposure(r, []), api(endpointConfiguration=UNKNOWN))
+    assert unknown(findings) == ["RestApi 'public-api': endpointConfiguration.types is unknown"]

@@ -31,8 +31,18 @@ from gatehouse_guard.model import Finding, Resource
 
 
 class _Unknown:
+    """A value the engine does not know yet. Reading into it (`.get`, `[...]`) gives UNKNOWN
+    again, so a rule that expects an object where the whole object is unknown reaches `require`
+    with UNKNOWN instead of failing on an attribute error."""
+
     def __repr__(self) -> str:
         return "UNKNOWN"
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self
+
+    def __getitem__(self, key: Any) -> Any:
+        return self
 
 
 UNKNOWN: Any = _Unknown()
