@@ -27,7 +27,7 @@ from pipeline.automation.reports.writer import write_reports
 from pipeline.automation.stacks import policy_config
 from pipeline.deferred import is_deferred, split_deferred
 from pipeline.exit_codes import ExitCode
-from pipeline.inventory import Inventory
+from pipeline.inventory import UNKNOWN, Inventory
 from pipeline.reachability import reachability, render_matrix
 from pipeline.render import render_stack
 from pipeline.stack_files import PROJECT_DIR, shipped_stacks, stack_config_map
@@ -143,7 +143,9 @@ def print_inventory(inventory: Inventory, out: TextIO) -> None:
     walk(None, 1)
     print("  outputs:", file=out)
     for key in sorted(inventory.outputs):
-        print(f"    {key}: {json.dumps(inventory.outputs[key], default=str)}", file=out)
+        value = inventory.outputs[key]
+        shown = "(unknown until the update creates it)" if value == UNKNOWN else json.dumps(value, default=str)
+        print(f"    {key}: {shown}", file=out)
 
 
 def print_deferred(deferred: list[Deferred], out: TextIO) -> None:

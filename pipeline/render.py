@@ -7,6 +7,7 @@ engine's camelCase form, dependencies) and the mocks answer with realistic ids a
 
 from __future__ import annotations
 
+import functools
 import runpy
 from pathlib import Path
 from typing import Any
@@ -84,8 +85,13 @@ def render_stack(
         root = runtime_settings.get_root_resource()
         outputs = dict(root.outputs) if root is not None else {}
         if preview:
-            # An export built from unknown values never resolves in a preview: it stays unknown.
+            # Each export on its own: one built from unknown values never resolves in a preview
+            # and stays unknown; one built from config alone is known, as in the real preview.
             exported.update(dict.fromkeys(outputs, UNKNOWN))
+            return pulumi.Output.all(*(
+                pulumi.Output.from_input(value).apply(functools.partial(exported.__setitem__, key))
+                for key, value in outputs.items()
+            ))
         return pulumi.Output.all(**outputs).apply(exported.update) if outputs else None
 
     try:
