@@ -11,7 +11,9 @@ What such a finding becomes depends on the run (`deliver`):
 - preview (`pulumi.runtime.is_dry_run()`: the CLI starts the pack with PULUMI_DRY_RUN=true): the
   value is unknown because the resource it comes from is not created yet. It is a *deferred*
   check, reported without blocking and marked "verified at deploy": during the update the engine
-  resolves the value first and the same rule runs on it at the policy's full level.
+  resolves the value first and the same rule runs on it at the policy's full level (a resource
+  policy on the resource's inputs before it is created; a stack policy on the outputs once the
+  update has registered every resource).
 - update: a value still unknown cannot be verified; in prod that is a finding at the policy's
   level (mandatory), lower tiers leave it alone.
 
