@@ -175,3 +175,14 @@ def test_a_lower_tier_defers_in_a_preview_and_leaves_unknowns_to_the_update(prev
     [deferred] = of(configured(preview, tier="lower").analyze(unknown), "lambda-permission-scoped")
     assert deferred.enforcement_level == "advisory" and "verified at deploy" in deferred.message
     assert of(configured(update, tier="lower").analyze(unknown), "lambda-permission-scoped") == []
+
+
+def test_a_known_wide_open_policy_fails_a_brand_new_stacks_preview(preview, configured):
+    """The endpoint's id is not known yet, but a policy written as a plain value is: it blocks."""
+    open_policy = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]})
+    new = inventory(changes={"execute-api": {"id": UNKNOWN}, "private-api": {"policy": open_policy}})
+    result = configured(preview).analyze(new)
+    found = of(result, "private-api-resource-policy")
+    assert found and {v.enforcement_level for v in found} == {"mandatory"}
+    assert any("lets in scenario 'internet'" in v.message for v in found)

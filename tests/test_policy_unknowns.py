@@ -5,6 +5,7 @@ give up on its unknown parts, and a rule's findings made before it hit an unknow
 finding is reported at the policy's level in both modes (tests/test_analyzer_unknowns.py).
 """
 
+import json
 from dataclasses import replace
 
 import pytest
@@ -12,6 +13,7 @@ from gatehouse_guard.model import Finding, Resource
 from gatehouse_guard.rules.api_exposure import REST_API, check_api_exposure
 from gatehouse_guard.rules.endpoint_network import check_endpoint_security_groups
 from gatehouse_guard.rules.load_balancer import LISTENER, check_listener_tls
+from gatehouse_guard.rules.resource_policy import Settings, check_resource_policies
 from gatehouse_guard.rules.unknowns import UNKNOWN, Unresolved, checked
 from policy_baseline import VPC_CIDR, find, stack
 
@@ -125,3 +127,39 @@ def test_a_listed_api_whose_exposure_tag_is_unknown_is_an_unknown_finding():
 def test_a_wholly_unknown_object_is_an_unknown_finding_not_a_crash():
     findings = checked(lambda r: check_api_exposure(r, []), api(endpointConfiguration=UNKNOWN))
     assert unknown(findings) == ["RestApi 'public-api': endpointConfiguration.types is unknown"]
+
+
+OPEN_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]})
+
+
+def brand_new(policy) -> list[Resource]:
+    """The baseline before anything exists: the endpoint's and the VPC's ids are unknown (the
+    engine still records which resource each reference comes from)."""
+    resources = stack(vpn=False)
+    vpc = find(resources, "network-vpc")
+    for name, props in {
+        "network-vpc": {"id": UNKNOWN},
+        "execute-api": {"id": UNKNOWN, "vpcId": UNKNOWN},
+        "private-api": {"policy": policy,
+                        "endpointConfiguration": {"types": "PRIVATE", "vpcEndpointIds": [UNKNOWN]}},
+    }.items():
+        target = find(resources, name)
+        deps = {"vpcId": (vpc.urn,)} if name == "execute-api" else target.property_dependencies
+        resources[resources.index(target)] = replace(
+            target, props={**target.props, **props}, property_dependencies=deps)
+    return resources
+
+
+def test_a_known_wide_open_policy_fails_although_the_endpoint_id_is_not_known_yet():
+    findings = check_resource_policies(brand_new(OPEN_POLICY), Settings(tier="prod"))
+    assert unknown(findings) == []
+    leaks = " ".join(known(findings))
+    assert "lets in scenario 'other-endpoint-same-vpc'" in leaks
+    assert "lets in scenario 'internet'" in leaks
+
+
+def test_a_policy_built_from_the_new_endpoint_id_is_deferred():
+    findings = check_resource_policies(brand_new(UNKNOWN), Settings(tier="prod"))
+    assert known(findings) == []
+    assert unknown(findings) == ["RestApi 'private-api': the resource policy is unknown"]
