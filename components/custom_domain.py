@@ -14,6 +14,7 @@ from components.certificate import Certificate, CertificateArgs
 from components.endpoint import ExecuteApiEndpoint
 from components.private_api import PrivateApi
 from components.private_domain import PrivateDomain, PrivateDomainArgs
+from components.tls_policy import private_domain_tls
 from stack_config.model import CustomDomain
 
 TYPE = "gatehouse:domain:PrivateCustomDomain"
@@ -32,6 +33,7 @@ class PrivateCustomDomainArgs:
     """For the domain's resource policy (aws:VpcSourceIp) and the ALB's security group."""
     extra_endpoint_ids: Sequence[str]
     is_prod: bool
+    """Prod: the ALB's deletion protection, and `protect` on the domain name and the zone."""
     tags: dict[str, str]
 
 
@@ -64,8 +66,9 @@ class PrivateCustomDomain(pulumi.ComponentResource):
                 rest_api_id=args.api.api_id,
                 stage_name=args.api.stage_name,
                 allowed_cidrs=args.allowed_cidrs,
-                security_policy=spec.api_gateway_tls_policy,
+                tls=private_domain_tls(spec),
                 extra_endpoint_ids=args.extra_endpoint_ids,
+                protect=args.is_prod,
                 tags=args.tags,
             ),
             opts=child,
@@ -80,7 +83,7 @@ class PrivateCustomDomain(pulumi.ComponentResource):
                 comment="gatehouse private API custom domain",
                 vpcs=[{"vpc_id": args.vpc_id}],
                 tags=args.tags,
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, protect=args.is_prod),
             ).zone_id
 
         self.alb_dns_name = None

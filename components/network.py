@@ -8,21 +8,31 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from stack_config.errors import ConfigError
 from stack_config.model import AdoptNetwork, CreateNetwork
 
 TYPE = "gatehouse:network:Network"
+AZ_COUNT_KEY = "gatehouse:network.create.azCount"
 
 
 @dataclass
 class NetworkArgs:
     spec: CreateNetwork | AdoptNetwork
     """Create a VPC (no internet or NAT gateway: nothing here needs the internet) or adopt one."""
+    region: str
+    """Where the execute-api endpoint service is looked up: a created subnet goes only into a
+    zone that offers it."""
     tags: dict[str, str]
+    stack_file: str = "the stack file"
+    """Named in the error when the region has fewer usable zones than azCount."""
 
 
 class Network(pulumi.ComponentResource):
     vpc_id: pulumi.Output[str]
     cidr: str
+    subnets: dict[str, pulumi.Output[str]]
+    """Stable key (created: its zone; adopted: its id) -> subnet id. Children named after a
+    subnet use the key, so adding or removing one never renames the others."""
     subnet_ids: list[pulumi.Output[str]]
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None):
@@ -32,7 +42,7 @@ class Network(pulumi.ComponentResource):
         if isinstance(spec, AdoptNetwork):
             self.vpc_id = pulumi.Output.from_input(spec.vpc_id)
             self.cidr = spec.vpc_cidr
-            self.subnet_ids = [pulumi.Output.from_input(s) for s in spec.subnet_ids]
+            self.subnets = {s: pulumi.Output.from_input(s) for s in spec.subnet_ids}
         else:
             self.cidr = spec.cidr
             vpc = aws.ec2.Vpc(
@@ -49,24 +59,49 @@ class Network(pulumi.ComponentResource):
             aws.ec2.DefaultSecurityGroup(
                 f"{name}-default-sg", vpc_id=vpc.id, tags=args.tags, opts=child
             )
-            zones = aws.get_availability_zones_output(
-                state="available", opts=pulumi.InvokeOutputOptions(parent=self)
-            )
+            zones = endpoint_zones(self, args.region, spec.az_count, args.stack_file)
             blocks = subnet_blocks(spec.cidr, spec.az_count)
-            self.subnet_ids = [
-                aws.ec2.Subnet(
-                    f"{name}-private-{i}",
+            self.subnets = {}
+            for i, (zone, block) in enumerate(zip(zones, blocks, strict=True)):
+                subnet_name = f"{name}-private-{zone}"
+                self.subnets[zone] = aws.ec2.Subnet(
+                    subnet_name,
                     vpc_id=vpc.id,
                     cidr_block=block,
-                    availability_zone=zones.names[i],
+                    availability_zone=zone,
                     map_public_ip_on_launch=False,
-                    tags={**args.tags, "Name": f"{name}-private-{i}", "tier": "private"},
-                    opts=child,
+                    tags={**args.tags, "Name": subnet_name, "tier": "private"},
+                    # Named by position until this release; the i-th subnet is the same one.
+                    opts=pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(name=f"{name}-private-{i}")]),
                 ).id
-                for i, block in enumerate(blocks)
-            ]
             self.vpc_id = vpc.id
+        self.subnet_ids = list(self.subnets.values())
         self.register_outputs({"vpcId": self.vpc_id, "subnetIds": self.subnet_ids})
+
+
+def endpoint_zones(parent: pulumi.Resource, region: str, count: int, stack_file: str) -> list[str]:
+    """The first `count` available zones, by name, that offer the execute-api endpoint service.
+
+    Not every zone offers every interface endpoint service; a subnet in one that does not makes
+    the endpoint's creation fail. Looked up now (not as Outputs) because subnets are named after
+    their zone.
+    """
+    invoke = pulumi.InvokeOptions(parent=parent)
+    available = aws.get_availability_zones(state="available", opts=invoke).names
+    offered = set(
+        aws.ec2.get_vpc_endpoint_service(
+            service_name=f"com.amazonaws.{region}.execute-api", service_type="Interface", opts=invoke
+        ).availability_zones
+    )
+    zones = sorted(z for z in available if z in offered)
+    if len(zones) < count:
+        raise ConfigError(
+            stack_file,
+            AZ_COUNT_KEY,
+            f"is {count}, but {region} offers the execute-api endpoint in only {len(zones)} available "
+            f"zone(s) ({', '.join(zones) or 'none'}); allowed: 2 to {len(zones)}",
+        )
+    return zones[:count]
 
 
 def subnet_blocks(cidr: str, count: int) -> list[str]:

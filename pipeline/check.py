@@ -30,6 +30,11 @@ from stack_config.errors import ConfigError
 from stack_config.pulumi_source import decode_config
 
 LEVEL_ORDER = ("mandatory", "remediate", "advisory", "disabled")
+ACCOUNT_ROLE_NOTE = (
+    "this stack does not manage API Gateway's CloudWatch Logs role (gatehouse:manageApiGatewayAccount "
+    "is false): it must already be set for this account in {region}, by the one stack that manages "
+    "it, or creating the stages fails"
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -72,6 +77,9 @@ def check_stack(stack: str, project_dir: Path, report_dir: Path, out: TextIO) ->
         write_reports(report, report_dir)
         return ExitCode.USAGE, None
     print_inventory(inventory, out)
+    if not config.manage_api_gateway_account:
+        report.notes.append(ACCOUNT_ROLE_NOTE.format(region=config.region))
+        print(f"  note: {report.notes[-1]}", file=out)
     config_file = policy_config(project_dir, stack)
     try:
         result = analyze_inventory(

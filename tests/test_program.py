@@ -25,6 +25,7 @@ CORE = {
     "gatehouse:api:PublicApi": 1,
     "gatehouse:api:PrivateApi": 1,
     "aws:apigateway/restApi:RestApi": 2,
+    "aws:apigateway/restApiPolicy:RestApiPolicy": 1,  # the private API's, full-ARN form
     "aws:apigateway/resource:Resource": 3,  # /greeter, /security, /security/{id}
     "aws:apigateway/method:Method": 3,
     "aws:apigateway/integration:Integration": 3,
@@ -108,8 +109,8 @@ def test_component_children_names_follow_the_contract():
     children = sorted((r.type.split(":")[-1], r.name) for r in inventory.resources if r.parent == endpoint.urn)
     assert children == [
         ("SecurityGroup", "execute-api-sg"),
-        ("SecurityGroupIngressRule", "execute-api-https-0"),
-        ("SecurityGroupIngressRule", "execute-api-https-1"),
+        ("SecurityGroupIngressRule", "execute-api-https-10-20-0-0-16"),
+        ("SecurityGroupIngressRule", "execute-api-https-172-31-250-0-24"),
         ("VpcEndpoint", "execute-api"),
     ]
 
@@ -121,10 +122,15 @@ def test_private_api_is_private_with_our_endpoint_and_policy(stack):
     endpoint_id = only(inventory, "aws:ec2/vpcEndpoint:VpcEndpoint").outputs["id"]
     assert api.inputs["endpointConfiguration"] == {"types": "PRIVATE", "vpcEndpointIds": [endpoint_id]}
     assert api.inputs["tags"]["exposure"] == "private"
+    assert "policy" not in api.inputs  # attached separately, naming the API's own ARN
+    attached = only(inventory, "aws:apigateway/restApiPolicy:RestApiPolicy", "private-api")
+    assert attached.inputs["restApiId"] == api.outputs["id"]
     config = stack_config_map(stack)
     vpc_cidr = json.loads(config["gatehouse:network"]).get("create", {}).get("cidr") or json.loads(config["gatehouse:network"])["adopt"]["vpcCidr"]
     vpn = [] if stack == "prod" else ["172.31.250.0/24"]
-    assert policy_of(api) == build_private_api_policy(allowed_endpoint_ids=[endpoint_id], allowed_cidrs=[vpc_cidr, *vpn])
+    assert policy_of(attached) == build_private_api_policy(
+        allowed_endpoint_ids=[endpoint_id], allowed_cidrs=[vpc_cidr, *vpn], resource=f"{api.outputs['executionArn']}/*"
+    )
 
 
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
@@ -217,7 +223,7 @@ def test_native_mode_builds_a_private_domain_aliased_to_the_endpoint():
     endpoint = only(inventory, "aws:ec2/vpcEndpoint:VpcEndpoint")
     assert domain.inputs["endpointConfiguration"] == {"types": "PRIVATE"}
     assert domain.inputs["securityPolicy"] == "SecurityPolicy_TLS13_1_3_2025_09"
-    assert domain.inputs["endpointAccessMode"] == "STRICT"
+    assert domain.inputs["endpointAccessMode"] == "STRICT"  # callers name the domain in SNI and Host
     assert policy_of(domain)["Statement"][0]["Condition"] == {"StringEquals": {"aws:SourceVpce": [endpoint.outputs["id"]]}}
     association = only(inventory, "aws:apigateway/domainNameAccessAssociation:DomainNameAccessAssociation")
     assert association.inputs["accessAssociationSource"] == endpoint.outputs["id"]
@@ -234,6 +240,7 @@ def test_created_vpc_has_private_subnets_only():
     assert not [r for r in inventory.resources if r.type in ("aws:ec2/internetGateway:InternetGateway", "aws:ec2/natGateway:NatGateway")]
     subnets = inventory.by_type("aws:ec2/subnet:Subnet")
     assert {s.inputs["availabilityZone"] for s in subnets} == {"us-east-1a", "us-east-1b"}
+    assert {s.name for s in subnets} == {"network-private-us-east-1a", "network-private-us-east-1b"}
     assert all(s.inputs["mapPublicIpOnLaunch"] is False for s in subnets)
 
 
@@ -259,6 +266,32 @@ def test_deployment_follows_routes_and_policy():
     public = only(dev, "aws:apigateway/deployment:Deployment", "public-api").inputs["triggers"]["redeployment"]
     staging = only(rendered("staging"), "aws:apigateway/deployment:Deployment", "private-api").inputs["triggers"]["redeployment"]
     assert private != public and private != staging  # same routes, different policy → new deployment
+
+
+@pytest.mark.parametrize("api", ["public-api", "private-api"])
+def test_deployment_waits_for_everything_its_stage_serves(api):
+    inventory = rendered("dev")
+    deployment = only(inventory, "aws:apigateway/deployment:Deployment", api)
+    served = {
+        r.urn for r in inventory.resources
+        if r.type in ("aws:apigateway/method:Method", "aws:apigateway/integration:Integration", "aws:apigateway/restApiPolicy:RestApiPolicy")
+        and r.name.startswith(f"{api}")
+    }
+    assert served and served <= set(deployment.dependencies)
+
+
+def test_handler_wiring_change_redeploys():
+    """The same routes served by another handler must reach the stage."""
+    config = stack_config_map("staging")
+    services = json.loads(config["gatehouse:services"])
+    services[1]["handler"] = "greeter.handler"
+    config["gatehouse:services"] = json.dumps(services)
+    changed = render.render_stack("staging", config=config)
+
+    def trigger(inventory):
+        return only(inventory, "aws:apigateway/deployment:Deployment", "private-api").inputs["triggers"]["redeployment"]
+
+    assert trigger(changed) != trigger(rendered("staging"))
 
 
 def test_outputs_show_the_three_ways_to_call():
