@@ -4,6 +4,8 @@ through the VPC's execute-api endpoint, with a private custom domain in front.
 Reads config once, builds the components, exports outputs; creates no resource itself.
 """
 
+import os
+
 import pulumi
 
 from components.api_gateway_account import ApiGatewayAccount
@@ -25,8 +27,9 @@ tags = {"gatehouse:stack": config.stack, "gatehouse:environment": config.environ
 # Stages wait for the account's CloudWatch Logs role when this stack sets it; otherwise it must
 # already be set (check prints a note).
 account_settings = ApiGatewayAccount("apigw-account", tags).account if config.manage_api_gateway_account else None
-# Prod protects what it cannot lose; README "Protected resources" says how to lift it.
-protect = config.is_prod
+# Prod protects what it cannot lose. Lifted only from a terminal, for one named stack:
+# GATEHOUSE_UNPROTECT=prod pulumi up -s prod (README, "Protected resources").
+protect = config.is_prod and os.environ.get("GATEHOUSE_UNPROTECT") != config.stack
 
 routed = {
     service.name: RoutedService(
@@ -112,6 +115,7 @@ if private:
                 extra_endpoint_ids=settings.extra_vpc_endpoint_ids,
                 is_prod=config.is_prod,
                 tags=tags,
+                protect=protect,
             ),
         )
         pulumi.export("customDomainUrl", custom_domain.url)

@@ -33,8 +33,10 @@ class PrivateCustomDomainArgs:
     """For the domain's resource policy (aws:VpcSourceIp) and the ALB's security group."""
     extra_endpoint_ids: Sequence[str]
     is_prod: bool
-    """Prod: the ALB's deletion protection, and `protect` on the domain name and the zone."""
+    """Prod: the ALB's deletion protection."""
     tags: dict[str, str]
+    protect: bool = False
+    """On in prod: `pulumi up` refuses to delete or replace the domain name and the zone."""
 
 
 class PrivateCustomDomain(pulumi.ComponentResource):
@@ -68,7 +70,7 @@ class PrivateCustomDomain(pulumi.ComponentResource):
                 allowed_cidrs=args.allowed_cidrs,
                 tls=private_domain_tls(spec),
                 extra_endpoint_ids=args.extra_endpoint_ids,
-                protect=args.is_prod,
+                protect=args.protect,
                 tags=args.tags,
             ),
             opts=child,
@@ -83,7 +85,7 @@ class PrivateCustomDomain(pulumi.ComponentResource):
                 comment="gatehouse private API custom domain",
                 vpcs=[{"vpc_id": args.vpc_id}],
                 tags=args.tags,
-                opts=pulumi.ResourceOptions(parent=self, protect=args.is_prod),
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
             ).zone_id
 
         self.alb_dns_name = None

@@ -1,18 +1,25 @@
 """The Pulumi program under Pulumi's official mocks: for each shipped stack, the exact resources
 and the properties that carry the security."""
 
+import io
 import ipaddress
 import json
 import subprocess
 import sys
 from collections import Counter
+from pathlib import Path
 
+import pulumi
 import pytest
 
+from components.call_examples import method_flag
 from components.resource_policy import build_private_api_policy
+from components.tls_policy import private_api_tls, private_domain_tls
 from pipeline import render
+from pipeline.mocks import ACCOUNT_ID, GatehouseMocks
 from pipeline.stack_files import PROJECT_DIR, stack_config_map
 from stack_config import ConfigError
+from stack_config.model import CustomDomain, TlsPolicies
 from tests.program_support import copy_stack_file, only, policy_of, project_copy, rendered
 
 # What every stack with one public and one private service builds, whatever the domain mode.
@@ -334,3 +341,229 @@ def test_check_prints_a_config_error_without_traceback(tmp_path):
     assert result.returncode == 2
     assert "gatehouse:customDomain.mode must be one of alb, native, none (got 'elb') in Pulumi.prod.yaml" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+
+# --- what AWS needs at deploy time (issue 10) ---------------------------------------------
+
+ACCOUNT_TYPE = "aws:apigateway/account:Account"
+
+
+def registered_options(monkeypatch, stack, config=None):
+    """(name, type) -> the options the engine is sent that the inventory does not keep."""
+    seen = {}
+
+    class Watching(render.RecordingMonitor):
+        def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+            seen[request.name, request.type] = {
+                "retainOnDelete": request.retainOnDelete,
+                "aliases": [a.spec.name for a in request.aliases if a.spec.name],
+            }
+            return super().RegisterResource(request)
+
+    monkeypatch.setattr(render, "RecordingMonitor", Watching)
+    render.render_stack(stack, config=config)
+    return seen
+
+
+def with_config(stack, **changes):
+    config = stack_config_map(stack)
+    for key, value in changes.items():
+        config[f"gatehouse:{key}"] = json.dumps(value) if not isinstance(value, str) else value
+    return config
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_stages_wait_for_the_accounts_log_role_where_the_stack_sets_it(stack):
+    """Otherwise on a fresh account: "CloudWatch Logs role ARN must be set in account settings"."""
+    inventory = rendered(stack)
+    account = only(inventory, ACCOUNT_TYPE)
+    for stage in inventory.by_type("aws:apigateway/stage:Stage"):
+        assert account.urn in stage.dependencies, stage.name
+
+
+def test_account_role_and_setting_are_kept_when_the_stack_is_destroyed(monkeypatch):
+    """Destroying the Account resets the whole account's setting (provider v7): keep it, and the
+    role it points to."""
+    options = registered_options(monkeypatch, "dev")
+    kept = {name for (name, _), o in options.items() if o["retainOnDelete"]}
+    assert kept == {"apigw-account", "apigw-account-role", "apigw-account-push-logs"}
+
+
+def test_check_says_the_log_role_must_exist_where_the_stack_does_not_set_it(tmp_path):
+    from pipeline import check
+
+    out = io.StringIO()
+    code, _ = check.check_stack("staging", PROJECT_DIR, tmp_path, out)
+    assert code == 0
+    assert not rendered("staging").by_type(ACCOUNT_TYPE)
+    assert "does not manage API Gateway's CloudWatch Logs role" in out.getvalue()
+    report = json.loads((tmp_path / "check-staging.json").read_text())
+    assert any("CloudWatch Logs role" in note for note in report["notes"])
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_both_apis_negotiate_tls_with_a_policy_of_their_own(stack):
+    """The handshake through a custom domain uses the mapped API's policy, not the domain's."""
+    inventory = rendered(stack)
+    private = only(inventory, "aws:apigateway/restApi:RestApi", "private-api")
+    public = only(inventory, "aws:apigateway/restApi:RestApi", "public-api")
+    assert (private.inputs["securityPolicy"], private.inputs["endpointAccessMode"]) == ("SecurityPolicy_TLS13_1_3_2025_09", "BASIC")
+    assert (public.inputs["securityPolicy"], public.inputs["endpointAccessMode"]) == ("SecurityPolicy_TLS13_1_2_2021_06", "STRICT")
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_domain_behind_the_alb_is_tls13_but_never_strict(stack):
+    """An ALB sends no SNI to HTTPS targets; its TLS 1.3 listener policy lets the backend use 1.3."""
+    domain = only(rendered(stack), "aws:apigateway/domainName:DomainName")
+    assert domain.inputs["securityPolicy"] == "SecurityPolicy_TLS13_1_3_2025_09"
+    assert domain.inputs["endpointAccessMode"] == "BASIC"
+
+
+def _enhanced_policies():
+    import gzip
+
+    import botocore
+
+    model = Path(botocore.__file__).parent / "data/apigateway/2015-07-09/service-2.json.gz"
+    return json.loads(gzip.open(model).read())["shapes"]["SecurityPolicy"]["enum"]
+
+
+@pytest.mark.parametrize("policy", _enhanced_policies())
+@pytest.mark.parametrize("mode", ["alb", "native", "none"])
+def test_access_mode_is_never_strict_where_sni_and_host_differ(policy, mode):
+    domain = CustomDomain(mode=mode, domain_name="api.example.com", tls=TlsPolicies(api_gateway=policy))
+    api, front = private_api_tls(domain), private_domain_tls(domain)
+    assert api.endpoint_access_mode in ("BASIC", None)
+    if mode == "alb":
+        assert front.endpoint_access_mode in ("BASIC", None)
+    # Legacy policies take no access mode at all; enhanced ones require one.
+    for settings in (api, front):
+        assert (settings.endpoint_access_mode is None) == (not settings.security_policy.startswith("SecurityPolicy_"))
+
+
+def test_tls12_listener_keeps_tls12_on_the_api_gateway_side():
+    """A TLS 1.2 listener policy caps the ALB's backend connection at TLS 1.2 (ELBSecurityPolicy-2016-08)."""
+    domain = CustomDomain(mode="alb", domain_name="api.example.com", tls=TlsPolicies(alb="ELBSecurityPolicy-TLS-1-2-2017-01"))
+    assert private_domain_tls(domain).security_policy == "SecurityPolicy_TLS13_1_2_2021_06"
+    assert private_api_tls(domain).security_policy == "SecurityPolicy_TLS13_1_2_2021_06"
+
+
+def test_adding_a_network_renames_no_existing_rule():
+    before = {r.name for r in rendered("dev").by_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")}
+    config = with_config("dev", privateApi={"vpnCidrs": ["172.30.0.0/24", "172.31.250.0/24"]})
+    after = {r.name for r in render.render_stack("dev", config=config).by_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")}
+    assert before < after
+    assert after - before == {"execute-api-https-172-30-0-0-24", "private-domain-alb-https-172-30-0-0-24"}
+
+
+def test_adding_a_zone_renames_no_existing_subnet_or_target():
+    def names(inventory):
+        return {r.name for r in inventory.resources if r.type in ("aws:ec2/subnet:Subnet", "aws:lb/targetGroupAttachment:TargetGroupAttachment")}
+
+    config = with_config("dev", network={"create": {"cidr": "10.20.0.0/16", "azCount": 3}})
+    before, after = names(rendered("dev")), names(render.render_stack("dev", config=config))
+    assert before < after
+    assert after - before == {"network-private-us-east-1c", "private-domain-alb-endpoint-us-east-1c"}
+
+
+def test_children_named_by_position_until_now_keep_their_state(monkeypatch):
+    options = registered_options(monkeypatch, "dev")
+    aliases = {name: o["aliases"] for (name, _), o in options.items() if o["aliases"]}
+    assert aliases == {
+        "network-private-us-east-1a": ["network-private-0"],
+        "network-private-us-east-1b": ["network-private-1"],
+        "execute-api-https-10-20-0-0-16": ["execute-api-https-0"],
+        "execute-api-https-172-31-250-0-24": ["execute-api-https-1"],
+        "private-domain-alb-https-10-20-0-0-16": ["private-domain-alb-https-0"],
+        "private-domain-alb-https-172-31-250-0-24": ["private-domain-alb-https-1"],
+        "private-domain-alb-endpoint-us-east-1a": ["private-domain-alb-endpoint-0"],
+        "private-domain-alb-endpoint-us-east-1b": ["private-domain-alb-endpoint-1"],
+    }
+
+
+def test_each_alb_target_is_the_endpoint_eni_in_its_subnet():
+    inventory = rendered("dev")
+    cidrs = {s.name.removeprefix("network-private-"): ipaddress.ip_network(s.inputs["cidrBlock"]) for s in inventory.by_type("aws:ec2/subnet:Subnet")}
+    for attachment in inventory.by_type("aws:lb/targetGroupAttachment:TargetGroupAttachment"):
+        zone = attachment.name.removeprefix("private-domain-alb-endpoint-")
+        assert ipaddress.ip_address(attachment.inputs["targetId"]) in cidrs[zone]
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_endpoint_admits_only_this_accounts_apis(stack):
+    endpoint = only(rendered(stack), "aws:ec2/vpcEndpoint:VpcEndpoint")
+    (statement,) = json.loads(endpoint.inputs["policy"])["Statement"]
+    assert (statement["Effect"], statement["Principal"], statement["Action"]) == ("Allow", "*", "execute-api:Invoke")
+    assert statement["Resource"] == [f"arn:aws:execute-api:us-east-1:{ACCOUNT_ID}:*"]
+    assert "Condition" not in statement and "NotResource" not in statement
+
+
+def test_subnets_go_only_into_zones_that_offer_the_endpoint():
+    """us-east-1e (use1-az3) does not offer execute-api in the mocks, as in AWS."""
+    config = with_config("dev", network={"create": {"cidr": "10.20.0.0/16", "azCount": 5}})
+    inventory = render.render_stack("dev", config=config)
+    zones = {s.inputs["availabilityZone"] for s in inventory.by_type("aws:ec2/subnet:Subnet")}
+    assert zones == {"us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1f"}
+    entries = only(inventory, "aws:ec2/vpcEndpoint:VpcEndpoint").outputs["dnsEntries"]
+    # One zonal DNS entry per subnet, named for the subnet's zone.
+    assert {z for z in zones if any(f"-{z}.execute-api." in e["dnsName"] for e in entries)} == zones
+    assert len(entries) == 1 + len(zones)
+
+
+@pytest.mark.parametrize(("region", "az_count", "offered"), [("us-east-1", 6, 5), ("us-west-2", 4, 3), ("eu-west-1", 4, 3)])
+def test_more_zones_than_the_region_offers_is_a_config_error(region, az_count, offered):
+    config = with_config("dev", network={"create": {"cidr": "10.20.0.0/16", "azCount": az_count}})
+    config["aws:region"] = region
+    with pytest.raises(ConfigError, match=rf"gatehouse:network.create.azCount is {az_count}, but {region} offers the execute-api endpoint in only {offered} .* in Pulumi.dev.yaml"):
+        render.render_stack("dev", config=config)
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2"])
+def test_mocks_answer_zone_lookups_per_region(region):
+    mocks = GatehouseMocks(region=region)
+
+    def call(token, **args):
+        return mocks.call(pulumi.runtime.MockCallArgs(token, args, None))[0]
+
+    zones = call("aws:index/getAvailabilityZones:getAvailabilityZones", state="available")
+    service = call("aws:ec2/getVpcEndpointService:getVpcEndpointService", serviceName=f"com.amazonaws.{region}.execute-api")
+    assert all(name.startswith(region) for name in zones["names"]) and len(zones["names"]) == len(zones["zoneIds"]) >= 3
+    assert len(set(zones["zoneIds"])) == len(zones["zoneIds"])
+    assert set(service["availabilityZones"]) <= set(zones["names"])
+    assert service["serviceName"] == f"com.amazonaws.{region}.execute-api"
+
+
+@pytest.mark.parametrize(("stack", "protected"), [
+    ("prod", {
+        ("aws:apigateway/restApi:RestApi", "private-api"),
+        ("aws:apigateway/restApi:RestApi", "public-api"),
+        ("aws:apigateway/domainName:DomainName", "private-domain"),
+        ("aws:route53/zone:Zone", "private-domain-zone"),
+        ("aws:ec2/vpcEndpoint:VpcEndpoint", "execute-api"),
+    }),
+    ("dev", set()),
+    ("staging", set()),
+])
+def test_prod_protects_what_it_cannot_lose_and_nothing_that_is_replaced_routinely(stack, protected):
+    assert {(r.type, r.name) for r in rendered(stack).resources if r.protect} == protected
+
+
+def test_curl_lines_carry_the_method_when_the_example_route_is_not_a_get():
+    config = stack_config_map("dev")
+    services = json.loads(config["gatehouse:services"])
+    services[1]["routes"] = [{"method": "POST", "path": "/security"}, *services[1]["routes"]]
+    config["gatehouse:services"] = json.dumps(services)
+    lines = render.render_stack("dev", config=config).outputs["howToCallPrivateApi"]
+    assert all(line.startswith("curl -X POST https://") for line in lines.values())
+
+
+@pytest.mark.parametrize(("method", "flag"), [("GET", ""), ("ANY", ""), ("HEAD", "-I "), ("DELETE", "-X DELETE "), ("PATCH", "-X PATCH ")])
+def test_curl_method_flag(method, flag):
+    assert method_flag(method) == flag
+
+
+def test_protection_is_lifted_only_for_the_stack_named(monkeypatch):
+    monkeypatch.setenv("GATEHOUSE_UNPROTECT", "staging")
+    assert any(r.protect for r in render.render_stack("prod").resources)
+    monkeypatch.setenv("GATEHOUSE_UNPROTECT", "prod")
+    assert not any(r.protect for r in render.render_stack("prod").resources)
