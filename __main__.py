@@ -13,7 +13,7 @@ from components.backend import ServiceBackend, ServiceBackendArgs
 from components.call_examples import curl_lines, example_route
 from components.custom_domain import PrivateCustomDomain, PrivateCustomDomainArgs
 from components.endpoint import ExecuteApiEndpoint, ExecuteApiEndpointArgs
-from components.network import Network, NetworkArgs
+from components.network import Network, NetworkArgs, usable_zones
 from components.private_api import PrivateApi, PrivateApiArgs
 from components.public_api import PublicApi, PublicApiArgs
 from components.resource_policy import allowed_networks
@@ -22,6 +22,8 @@ from components.tls_policy import private_api_tls
 from stack_config.pulumi_source import read_stack_config
 
 config = read_stack_config()  # a bad value stops here, before anything is registered
+# So does a network the endpoint cannot use (zones looked up in the account).
+zones = usable_zones(config.network, config.region, config.stack_file) if config.services_with("private") else []
 tags = {"gatehouse:stack": config.stack, "gatehouse:environment": config.environment}
 
 # Stages wait for the account's CloudWatch Logs role when this stack sets it; otherwise it must
@@ -70,7 +72,7 @@ if private:
     )
     network = Network(
         "network",
-        NetworkArgs(spec=config.network, region=config.region, tags=tags, stack_file=config.stack_file),
+        NetworkArgs(spec=config.network, zones=zones, tags=tags),
     )
     endpoint = ExecuteApiEndpoint(
         "execute-api",

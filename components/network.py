@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -13,18 +14,17 @@ from stack_config.model import AdoptNetwork, CreateNetwork
 
 TYPE = "gatehouse:network:Network"
 AZ_COUNT_KEY = "gatehouse:network.create.azCount"
+SUBNET_IDS_KEY = "gatehouse:network.adopt.subnetIds"
 
 
 @dataclass
 class NetworkArgs:
     spec: CreateNetwork | AdoptNetwork
     """Create a VPC (no internet or NAT gateway: nothing here needs the internet) or adopt one."""
-    region: str
-    """Where the execute-api endpoint service is looked up: a created subnet goes only into a
-    zone that offers it."""
+    zones: Sequence[str]
+    """From `usable_zones`, called before anything is registered: for a created VPC the zones
+    its subnets go into, one each."""
     tags: dict[str, str]
-    stack_file: str = "the stack file"
-    """Named in the error when the region has fewer usable zones than azCount."""
 
 
 class Network(pulumi.ComponentResource):
@@ -59,10 +59,9 @@ class Network(pulumi.ComponentResource):
             aws.ec2.DefaultSecurityGroup(
                 f"{name}-default-sg", vpc_id=vpc.id, tags=args.tags, opts=child
             )
-            zones = endpoint_zones(self, args.region, spec.az_count, args.stack_file)
             blocks = subnet_blocks(spec.cidr, spec.az_count)
             self.subnets = {}
-            for i, (zone, block) in enumerate(zip(zones, blocks, strict=True)):
+            for i, (zone, block) in enumerate(zip(args.zones, blocks, strict=True)):
                 subnet_name = f"{name}-private-{zone}"
                 self.subnets[zone] = aws.ec2.Subnet(
                     subnet_name,
@@ -79,20 +78,23 @@ class Network(pulumi.ComponentResource):
         self.register_outputs({"vpcId": self.vpc_id, "subnetIds": self.subnet_ids})
 
 
-def endpoint_zones(parent: pulumi.Resource, region: str, count: int, stack_file: str) -> list[str]:
-    """The first `count` available zones, by name, that offer the execute-api endpoint service.
+def usable_zones(spec: CreateNetwork | AdoptNetwork, region: str, stack_file: str) -> list[str]:
+    """The zones the endpoint's subnets are in, checked against the zones that offer the
+    execute-api endpoint service: a subnet elsewhere makes the endpoint's creation fail.
 
-    Not every zone offers every interface endpoint service; a subnet in one that does not makes
-    the endpoint's creation fail. Looked up now (not as Outputs) because subnets are named after
-    their zone.
+    Looked up when called, not as Outputs (subnets are named after their zone), so call it
+    before registering anything: a ConfigError then leaves nothing half-registered.
+    Created VPC: the first azCount available zones that offer the service. Adopted: the given
+    subnets' zones, each offering it, one subnet per zone.
     """
-    invoke = pulumi.InvokeOptions(parent=parent)
-    available = aws.get_availability_zones(state="available", opts=invoke).names
-    offered = set(
-        aws.ec2.get_vpc_endpoint_service(
-            service_name=f"com.amazonaws.{region}.execute-api", service_type="Interface", opts=invoke
-        ).availability_zones
-    )
+    if isinstance(spec, AdoptNetwork):
+        return check_adopted_subnets(region, spec.subnet_ids, stack_file)
+    return endpoint_zones(region, spec.az_count, stack_file)
+
+
+def endpoint_zones(region: str, count: int, stack_file: str) -> list[str]:
+    available = aws.get_availability_zones(state="available").names
+    offered = offered_zones(region)
     zones = sorted(z for z in available if z in offered)
     if len(zones) < count:
         raise ConfigError(
@@ -102,6 +104,39 @@ def endpoint_zones(parent: pulumi.Resource, region: str, count: int, stack_file:
             f"zone(s) ({', '.join(zones) or 'none'}); allowed: 2 to {len(zones)}",
         )
     return zones[:count]
+
+
+def offered_zones(region: str) -> set[str]:
+    return set(
+        aws.ec2.get_vpc_endpoint_service(
+            service_name=f"com.amazonaws.{region}.execute-api", service_type="Interface"
+        ).availability_zones
+    )
+
+
+def check_adopted_subnets(region: str, subnet_ids: Sequence[str], stack_file: str) -> list[str]:
+    """The endpoint takes one subnet per zone, each in a zone that offers execute-api; AWS
+    would refuse it at `pulumi up` otherwise, so say which subnet now."""
+    offered = offered_zones(region)
+    zone_of: dict[str, str] = {}
+    for subnet_id in subnet_ids:
+        zone = aws.ec2.get_subnet(id=subnet_id).availability_zone
+        if zone not in offered:
+            raise ConfigError(
+                stack_file,
+                SUBNET_IDS_KEY,
+                f"has {subnet_id} in {zone}, where {region} does not offer the execute-api endpoint; "
+                f"allowed: subnets in {', '.join(sorted(offered))}",
+            )
+        if zone in zone_of:
+            raise ConfigError(
+                stack_file,
+                SUBNET_IDS_KEY,
+                f"has {zone_of[zone]} and {subnet_id} both in {zone}; allowed: one subnet per zone "
+                "(an interface endpoint takes at most one subnet in each)",
+            )
+        zone_of[zone] = subnet_id
+    return list(zone_of)
 
 
 def subnet_blocks(cidr: str, count: int) -> list[str]:

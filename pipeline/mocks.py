@@ -83,6 +83,7 @@ class GatehouseMocks(pulumi.runtime.Mocks):
         "aws:ec2/getVpcEndpointService:getVpcEndpointService": "_vpc_endpoint_service",
         "aws:ec2/getNetworkInterface:getNetworkInterface": "_network_interface",
         "aws:index/getCallerIdentity:getCallerIdentity": "_caller_identity",
+        "aws:ec2/getSubnet:getSubnet": "_subnet_lookup",
     }
 
     def _unanswered(self, args: dict) -> dict:
@@ -121,6 +122,21 @@ class GatehouseMocks(pulumi.runtime.Mocks):
             address = self.vpc_cidr.network_address + 10 + 256 * 16 * index + 5
         return {"id": eni, "privateIp": str(address), "privateIps": [str(address)], "subnetId": subnet,
                 "vpcId": "vpc-mock", "interfaceType": "vpc_endpoint"}
+
+    def _subnet_lookup(self, args: dict) -> dict:
+        """A subnet this program created as it was created; an adopted one (which the mocks
+        cannot know) in the next zone that offers execute-api, with a /20 of the VPC."""
+        subnet_id = args["id"]
+        if subnet_id not in self._subnets:
+            offered = execute_api_zones(self.region)
+            adopted = sum(1 for zone, _ in self._subnets.values() if zone is not None)
+            block = list(self.vpc_cidr.subnets(new_prefix=min(self.vpc_cidr.prefixlen + 4, 28)))[adopted]
+            self._subnets[subnet_id] = (offered[adopted % len(offered)], str(block))
+        zone, cidr = self._subnets[subnet_id]
+        zone_ids = dict(region_zones(self.region))
+        return {"id": subnet_id, "availabilityZone": zone, "availabilityZoneId": zone_ids.get(zone),
+                "cidrBlock": cidr, "state": "available", "mapPublicIpOnLaunch": False,
+                "arn": f"arn:aws:ec2:{self.region}:{ACCOUNT_ID}:subnet/{subnet_id}"}
 
     def _caller_identity(self, args: dict) -> dict:
         return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:root", "userId": ACCOUNT_ID,

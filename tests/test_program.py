@@ -348,12 +348,15 @@ def test_check_prints_a_config_error_without_traceback(tmp_path):
 ACCOUNT_TYPE = "aws:apigateway/account:Account"
 
 
-def registered_options(monkeypatch, stack, config=None):
-    """(name, type) -> the options the engine is sent that the inventory does not keep."""
+def registered_options(monkeypatch, stack, config=None, *, run=True):
+    """(name, type) -> the options the engine is sent that the inventory does not keep.
+    run=False: only start recording; the dict fills as the caller renders."""
     seen = {}
 
     class Watching(render.RecordingMonitor):
         def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+            if request.type == "pulumi:pulumi:Stack":
+                return super().RegisterResource(request)
             seen[request.name, request.type] = {
                 "retainOnDelete": request.retainOnDelete,
                 "aliases": [a.spec.name for a in request.aliases if a.spec.name],
@@ -361,7 +364,8 @@ def registered_options(monkeypatch, stack, config=None):
             return super().RegisterResource(request)
 
     monkeypatch.setattr(render, "RecordingMonitor", Watching)
-    render.render_stack(stack, config=config)
+    if run:
+        render.render_stack(stack, config=config)
     return seen
 
 
@@ -511,11 +515,13 @@ def test_subnets_go_only_into_zones_that_offer_the_endpoint():
 
 
 @pytest.mark.parametrize(("region", "az_count", "offered"), [("us-east-1", 6, 5), ("us-west-2", 4, 3), ("eu-west-1", 4, 3)])
-def test_more_zones_than_the_region_offers_is_a_config_error(region, az_count, offered):
+def test_more_zones_than_the_region_offers_is_a_config_error(monkeypatch, region, az_count, offered):
     config = with_config("dev", network={"create": {"cidr": "10.20.0.0/16", "azCount": az_count}})
     config["aws:region"] = region
+    registered = registered_options(monkeypatch, None, None, run=False)
     with pytest.raises(ConfigError, match=rf"gatehouse:network.create.azCount is {az_count}, but {region} offers the execute-api endpoint in only {offered} .* in Pulumi.dev.yaml"):
         render.render_stack("dev", config=config)
+    assert registered == {}, "nothing may be registered before a config error"
 
 
 @pytest.mark.parametrize("region", ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2"])
@@ -567,3 +573,22 @@ def test_protection_is_lifted_only_for_the_stack_named(monkeypatch):
     assert any(r.protect for r in render.render_stack("prod").resources)
     monkeypatch.setenv("GATEHOUSE_UNPROTECT", "prod")
     assert not any(r.protect for r in render.render_stack("prod").resources)
+
+
+@pytest.mark.parametrize(("zones", "message"), [
+    (["us-east-1a", "us-east-1e", "us-east-1b"], "has subnet-0a1b2c3d4e5f60002 in us-east-1e, where us-east-1 does not offer the execute-api endpoint"),
+    (["us-east-1a", "us-east-1b", "us-east-1a"], "has subnet-0a1b2c3d4e5f60001 and subnet-0a1b2c3d4e5f60003 both in us-east-1a"),
+])
+def test_adopted_subnets_the_endpoint_cannot_use_are_a_config_error(monkeypatch, zones, message):
+    real = GatehouseMocks._subnet_lookup
+
+    def lookup(self, args):
+        answer = real(self, args)
+        answer["availabilityZone"] = zones[int(args["id"][-1]) - 1]
+        return answer
+
+    monkeypatch.setattr(GatehouseMocks, "_subnet_lookup", lookup)
+    registered = registered_options(monkeypatch, None, None, run=False)
+    with pytest.raises(ConfigError, match=rf"gatehouse:network.adopt.subnetIds {message}.* in Pulumi.prod.yaml"):
+        render.render_stack("prod")
+    assert registered == {}, "nothing may be registered before a config error"
