@@ -592,3 +592,57 @@ def test_adopted_subnets_the_endpoint_cannot_use_are_a_config_error(monkeypatch,
     with pytest.raises(ConfigError, match=rf"gatehouse:network.adopt.subnetIds {message}.* in Pulumi.prod.yaml"):
         render.render_stack("prod")
     assert registered == {}, "nothing may be registered before a config error"
+
+
+def children(inventory, component_type, name=None):
+    component = only(inventory, component_type, name)
+    return sorted((r.type.split(":")[-1], r.name) for r in inventory.resources if r.parent == component.urn)
+
+
+def test_network_children_are_named_by_zone():
+    assert children(rendered("dev"), "gatehouse:network:Network") == [
+        ("DefaultSecurityGroup", "network-default-sg"),
+        ("Subnet", "network-private-us-east-1a"),
+        ("Subnet", "network-private-us-east-1b"),
+        ("Vpc", "network"),
+    ]
+    assert children(rendered("prod"), "gatehouse:network:Network") == []  # adopted: nothing created
+
+
+def test_alb_children_are_named_by_network_and_subnet():
+    assert children(rendered("prod"), "gatehouse:domain:AlbFront") == [
+        ("Listener", "private-domain-alb-https"),
+        ("LoadBalancer", "private-domain-alb"),
+        ("SecurityGroup", "private-domain-alb-sg"),
+        ("SecurityGroupEgressRule", "private-domain-alb-https-to-endpoint"),
+        ("SecurityGroupIngressRule", "private-domain-alb-https-10-40-0-0-16"),
+        ("TargetGroup", "private-domain-alb-endpoint"),
+        ("TargetGroupAttachment", "private-domain-alb-endpoint-subnet-0a1b2c3d4e5f60001"),
+        ("TargetGroupAttachment", "private-domain-alb-endpoint-subnet-0a1b2c3d4e5f60002"),
+        ("TargetGroupAttachment", "private-domain-alb-endpoint-subnet-0a1b2c3d4e5f60003"),
+    ]
+
+
+def test_private_api_children():
+    assert children(rendered("dev"), "gatehouse:api:PrivateApi") == [
+        ("Deployment", "private-api"),
+        ("Integration", "private-api-get-security"),
+        ("Integration", "private-api-get-security-id-param"),
+        ("LogGroup", "private-api-access-logs"),
+        ("Method", "private-api-get-security"),
+        ("Method", "private-api-get-security-id-param"),
+        ("Permission", "private-api-invoke-security"),
+        ("Resource", "private-api-res-security"),
+        ("Resource", "private-api-res-security-id-param"),
+        ("RestApi", "private-api"),
+        ("RestApiPolicy", "private-api"),
+        ("Stage", "private-api"),
+    ]
+
+
+def test_account_children():
+    assert children(rendered("dev"), "gatehouse:logging:ApiGatewayAccount") == [
+        ("Account", "apigw-account"),
+        ("Role", "apigw-account-role"),
+        ("RolePolicyAttachment", "apigw-account-push-logs"),
+    ]
