@@ -41,6 +41,8 @@ class ExecuteApiEndpoint(pulumi.ComponentResource):
     private_ips: dict[str, pulumi.Output[str]]
     """Subnet key -> the private IP of the endpoint's ENI in that subnet: the ALB's targets."""
     security_group_id: pulumi.Output[str]
+    policy: pulumi.Output[str]
+    """The endpoint policy document (JSON)."""
 
     def __init__(
         self, name: str, args: ExecuteApiEndpointArgs, opts: pulumi.ResourceOptions | None = None
