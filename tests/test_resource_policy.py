@@ -200,3 +200,19 @@ def test_endpoint_policy_admits_only_the_given_accounts_apis():
 def test_endpoint_policy_refuses_what_would_admit_other_accounts(accounts):
     with pytest.raises(ValueError):
         build_endpoint_policy(partition="aws", region="us-east-1", account_ids=accounts)
+
+
+@pytest.mark.parametrize(("resource", "decision"), [
+    ("arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/v1/GET/security", "Allow"),
+    ("arn:aws:execute-api:us-east-1:123456789012:/domainnames/api.internal.example.com+abcd1234", "Allow"),
+    ("arn:aws:execute-api:us-east-1:999999999999:a1b2c3d4e5/v1/GET/security", "ImplicitDeny"),
+    ("arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/v1/GET/security", "ImplicitDeny"),
+])
+def test_endpoint_policy_as_the_evaluator_reads_it(resource, decision):
+    from pipeline.policy_path import ensure_policies_on_path
+
+    ensure_policies_on_path()
+    from gatehouse_guard.evaluator import Request, evaluate, parse_policy
+
+    policy = build_endpoint_policy(partition="aws", region="us-east-1", account_ids=["123456789012"])
+    assert evaluate(parse_policy(policy), Request(action="execute-api:Invoke", resource=resource)).decision == decision
