@@ -646,3 +646,33 @@ def test_account_children():
         ("Role", "apigw-account-role"),
         ("RolePolicyAttachment", "apigw-account-push-logs"),
     ]
+
+
+SERVED = [
+    {"kind": "method", "service": "security", "handler": "security.handler", "path": "/security", "http_method": "GET", "authorization": "NONE"},
+    {"kind": "integration", "service": "security", "handler": "security.handler", "path": "/security", "type": "AWS_PROXY",
+     "integration_http_method": "POST", "uri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:a/invocations"},
+    {"kind": "policy", "document": '{"Statement": []}'},
+]
+
+
+@pytest.mark.parametrize(("index", "key", "value"), [
+    (0, "authorization", "AWS_IAM"),
+    (0, "http_method", "POST"),
+    (1, "type", "AWS"),
+    (1, "uri", "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:b/invocations"),
+    (1, "handler", "greeter.handler"),
+    (2, "document", '{"Statement": [{"Effect": "Allow"}]}'),
+])
+def test_any_served_setting_changes_the_deployment_digest(index, key, value):
+    from components.rest_api_parts import digest
+
+    changed = [dict(s) for s in SERVED]
+    changed[index][key] = value
+    assert digest(changed) != digest(SERVED)
+
+
+def test_listing_the_same_routes_in_another_order_does_not_redeploy():
+    from components.rest_api_parts import digest
+
+    assert digest(list(reversed(SERVED))) == digest(SERVED)
