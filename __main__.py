@@ -70,10 +70,7 @@ if private:
         vpn_cidrs=settings.vpn_cidrs,
         is_prod=config.is_prod,
     )
-    network = Network(
-        "network",
-        NetworkArgs(spec=config.network, zones=zones, tags=tags),
-    )
+    network = Network("network", NetworkArgs(spec=config.network, zones=zones, tags=tags))
     endpoint = ExecuteApiEndpoint(
         "execute-api",
         ExecuteApiEndpointArgs(
