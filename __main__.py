@@ -80,6 +80,7 @@ if private:
             vpc_cidr=config.vpc_cidr,
             extra_ingress_cidrs=[c for c in networks if c != config.vpc_cidr],
             private_dns=settings.private_dns,
+            reachable_account_ids=settings.reachable_account_ids,
             protect=protect,
             tags=tags,
         ),

@@ -72,6 +72,9 @@ class PrivateApiSettings:
     """Developers' VPN ranges. Lower tiers only; rejected in prod."""
     consumer_cidrs: tuple[str, ...] = ()
     """Other networks (peered VPCs, on-premises) that reach the API through allowed endpoints."""
+    reachable_account_ids: tuple[str, ...] = ()
+    """Accounts besides ours whose private APIs callers in the VPC may invoke through our
+    execute-api endpoint (its endpoint policy). Default: only this account's."""
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ and the properties that carry the security."""
 import io
 import ipaddress
 import json
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -676,3 +677,21 @@ def test_listing_the_same_routes_in_another_order_does_not_redeploy():
     from components.rest_api_parts import digest
 
     assert digest(list(reversed(SERVED))) == digest(SERVED)
+
+
+def test_configured_accounts_are_reachable_through_the_endpoint_too():
+    config = with_config("staging", privateApi={"vpnCidrs": ["172.31.250.0/24"], "reachableAccountIds": ["210987654321"]})
+    endpoint = only(render.render_stack("staging", config=config), "aws:ec2/vpcEndpoint:VpcEndpoint")
+    (statement,) = json.loads(endpoint.inputs["policy"])["Statement"]
+    assert statement["Resource"] == [f"arn:aws:execute-api:us-east-1:{ACCOUNT_ID}:*", "arn:aws:execute-api:us-east-1:210987654321:*"]
+
+
+@pytest.mark.parametrize(("value", "problem"), [
+    ([210987654321], "must be a 12-digit AWS account id in quotes"),
+    (["*"], "must be a 12-digit AWS account id (got '*')"),
+    (["21098765432"], "must be a 12-digit AWS account id (got '21098765432')"),
+])
+def test_reachable_accounts_must_be_literal_account_ids(value, problem):
+    config = with_config("staging", privateApi={"reachableAccountIds": value})
+    with pytest.raises(ConfigError, match=r"gatehouse:privateApi.reachableAccountIds\[0\] " + re.escape(problem) + ".* in Pulumi.staging.yaml"):
+        render.render_stack("staging", config=config)
