@@ -4,9 +4,13 @@ prober and `pipeline verify` call, so probing a stack never runs business code."
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import pulumi
 import pulumi_aws as aws
+
+if TYPE_CHECKING:
+    from components.rest_api_parts import Served
 
 HEALTH_PATH = "/health"
 HEALTH_BODY = json.dumps({"status": "ok"}, separators=(",", ":"))
@@ -14,9 +18,9 @@ HEALTH_BODY = json.dumps({"status": "ok"}, separators=(",", ":"))
 MOCK_REQUEST = json.dumps({"statusCode": 200})
 
 
-def add_health_route(parent: pulumi.Resource, name: str, api: aws.apigateway.RestApi) -> list[pulumi.Resource]:
-    """`{name}-health` resource, method, integration and their 200 responses; returns what a
-    deployment must wait for."""
+def add_health_route(parent: pulumi.Resource, name: str, api: aws.apigateway.RestApi, served: Served) -> None:
+    """`{name}-health` resource, method, integration and their 200 responses, added to what the
+    deployment waits for and redeploys on."""
     child = pulumi.ResourceOptions(parent=parent)
     resource = aws.apigateway.Resource(
         f"{name}-health", rest_api=api.id, parent_id=api.root_resource_id, path_part="health", opts=child
@@ -56,4 +60,6 @@ def add_health_route(parent: pulumi.Resource, name: str, api: aws.apigateway.Res
         response_templates={"application/json": HEALTH_BODY},
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[integration]),
     )
-    return [resource, method, integration, method_response, integration_response]
+    settings = {"path": HEALTH_PATH, "request": MOCK_REQUEST, "body": HEALTH_BODY}
+    for part in (resource, method, integration, method_response, integration_response):
+        served.add(part, f"health-{type(part).__name__}", **settings)
