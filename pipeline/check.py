@@ -16,7 +16,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
-from pipeline.analyzer import AnalysisResult, PackError, analyze_inventory
+from pipeline.analyzer import AnalysisResult, PackError, PackStart, StackContext, analyze_inventory
 from pipeline.automation.reports.model import MatrixRow, Report, Violation
 from pipeline.automation.reports.writer import write_reports
 from pipeline.automation.stacks import policy_config
@@ -24,7 +24,7 @@ from pipeline.exit_codes import ExitCode
 from pipeline.inventory import Inventory
 from pipeline.reachability import reachability, render_matrix
 from pipeline.render import render_stack
-from pipeline.stack_files import PROJECT_DIR, shipped_stacks, stack_config_map
+from pipeline.stack_files import PROJECT_DIR, project_name, shipped_stacks, stack_config_map
 from stack_config import load_stack_config
 from stack_config.errors import ConfigError
 from stack_config.pulumi_source import decode_config
@@ -65,17 +65,33 @@ def check_stack(stack: str, project_dir: Path, report_dir: Path, out: TextIO) ->
     try:
         values = stack_config_map(stack, project_dir)
         config = load_stack_config(decode_config(values), stack)
-        inventory = render_stack(stack, project_dir=project_dir, config=values)
     except ConfigError as error:
-        print(f"== {stack}: config error\nerror: {error}", file=out)
-        report.outcome, report.notes = "usage", [str(error)]
-        write_reports(report, report_dir)
-        return ExitCode.USAGE, None
+        return _config_error(stack, error, report, report_dir, out), None
+    # The pack starts on the other core while this one renders (bench/README.md).
+    context = StackContext(project=project_name(project_dir), stack=stack, dry_run=True, config=values)
+    with PackStart(project_dir / "policies", context) as pack:
+        try:
+            inventory = render_stack(stack, project_dir=project_dir, config=values)
+        except ConfigError as error:
+            return _config_error(stack, error, report, report_dir, out), None
+        return _judge(stack, inventory, config, values, pack, project_dir, report, report_dir, out)
+
+
+def _config_error(stack: str, error: ConfigError, report: Report, report_dir: Path, out: TextIO) -> int:
+    print(f"== {stack}: config error\nerror: {error}", file=out)
+    report.outcome, report.notes = "usage", [str(error)]
+    write_reports(report, report_dir)
+    return ExitCode.USAGE
+
+
+def _judge(stack: str, inventory: Inventory, config, values, pack: PackStart, project_dir: Path,
+           report: Report, report_dir: Path, out: TextIO) -> tuple[int, Inventory]:
     print_inventory(inventory, out)
     config_file = policy_config(project_dir, stack)
     try:
         result = analyze_inventory(
-            inventory, pack_dir=project_dir / "policies", config_file=config_file, stack_config=values
+            inventory, pack_dir=project_dir / "policies", config_file=config_file, stack_config=values,
+            started=pack,
         )
     except PackError as error:
         print(f"  policy pack failed: {error}", file=out)
