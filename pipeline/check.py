@@ -20,6 +20,7 @@ from pipeline.analyzer import AnalysisResult, PackError, PackStart, StackContext
 from pipeline.automation.reports.model import MatrixRow, Report, Violation
 from pipeline.automation.reports.writer import write_reports
 from pipeline.automation.stacks import policy_config
+from pipeline.check_parallel import default_jobs, run_in_children, worst
 from pipeline.exit_codes import ExitCode
 from pipeline.inventory import Inventory
 from pipeline.reachability import reachability, render_matrix
@@ -38,14 +39,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", type=Path, metavar="FILE", help="write every resource's inputs and outputs here")
     parser.add_argument("--report-dir", type=Path, default=Path("reports"), help="where check-<stack>.md/.json/.sarif go (default: reports/)")
     parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help="where Pulumi.yaml and the stack files are (default: this repository)")
+    parser.add_argument("--jobs", type=_jobs, metavar="N",
+                        help="stacks checked at once, each in its own process (default: one per CPU; 1: in this process)")
     parser.set_defaults(run=run)
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1 (got {text!r})")
+    return int(text)
 
 
 def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     project_dir: Path = args.project_dir
+    stacks = args.stack or shipped_stacks(project_dir)
+    jobs = args.jobs or default_jobs(len(stacks))
+    if jobs > 1 and len(stacks) > 1 and not args.json:
+        child_args = ["--report-dir", str(args.report_dir.resolve()), "--project-dir", str(project_dir.resolve()), "--jobs", "1"]
+        return run_in_children(stacks, child_args, jobs, out)
     codes: list[int] = []
     rendered: dict[str, Inventory] = {}
-    for stack in args.stack or shipped_stacks(project_dir):
+    for stack in stacks:
         code, inventory = check_stack(stack, project_dir, args.report_dir, out)
         codes.append(code)
         if inventory is not None:
@@ -53,11 +67,7 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"stacks": {s: asdict(i) for s, i in rendered.items()}}, indent=2, default=str))
-    # The most serious outcome wins: a config error, then a pack failure, then a violation.
-    for code in (ExitCode.USAGE, ExitCode.FAILED, ExitCode.POLICY):
-        if code in codes:
-            return code
-    return ExitCode.OK
+    return worst(codes)
 
 
 def check_stack(stack: str, project_dir: Path, report_dir: Path, out: TextIO) -> tuple[int, Inventory | None]:
