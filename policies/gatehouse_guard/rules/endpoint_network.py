@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from functools import partial
 
-from gatehouse_guard.model import Finding, Resource, as_list, refers_to
-from gatehouse_guard.rules.unknowns import Unresolved, checked, is_unknown, require
+from gatehouse_guard.model import Finding, Resource, StackIndex, refers_to
+from gatehouse_guard.rules.security_groups import (
+    VPC,
+    Attached,
+    SecurityGroups,
+    rule_problem,
+    vpc_cidrs,
+)
+from gatehouse_guard.rules.unknowns import Unresolved, checked
 
-VPC = "aws:ec2/vpc:Vpc"
 VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
-SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
-SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
-SG_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-_TCP = {"tcp", "6"}
 
 
 def is_execute_api_endpoint(resource: Resource) -> bool:
@@ -38,170 +38,86 @@ def check_endpoint_private_dns(endpoint: Resource) -> Iterator[Finding]:
         )
 
 
-@dataclass(frozen=True)
-class IngressRule:
-    source: str  # what declared it, for the message
-    protocol: str
-    from_port: int | None
-    to_port: int | None
-    cidrs: tuple[str, ...]
-    other_sources: tuple[str, ...]  # prefix lists: cannot be bounded by a CIDR check
-
-
-def _ingress(source, protocol, from_port, to_port, cidrs, others) -> IngressRule:
-    require([protocol, from_port, to_port, cidrs, others], f"{source} (protocol, ports, sources)")
-    return IngressRule(
-        source, str(protocol or "").lower(), from_port, to_port,
-        tuple(c for c in cidrs if c), tuple(o for o in others if o),
-    )
-
-
-def _inline_rules(sg: Resource) -> list[IngressRule]:
-    rules = []
-    for i, rule in enumerate(as_list(require(sg.props.get("ingress"), "ingress"))):
-        rules.append(
-            _ingress(
-                f"{sg.label} ingress[{i}]",
-                rule.get("protocol"),
-                rule.get("fromPort"),
-                rule.get("toPort"),
-                as_list(rule.get("cidrBlocks")) + as_list(rule.get("ipv6CidrBlocks")),
-                as_list(rule.get("prefixListIds")),
-            )
-        )
-    return rules
-
-
-def _separate_rules(sg: Resource, resources: Sequence[Resource]) -> list[IngressRule]:
-    rules = []
-    for r in resources:
-        if r.type == SG_RULE and r.props.get("type") == "ingress":
-            if refers_to(r, "securityGroupId", sg, "id"):
-                rules.append(
-                    _ingress(
-                        r.label,
-                        r.props.get("protocol"),
-                        r.props.get("fromPort"),
-                        r.props.get("toPort"),
-                        as_list(r.props.get("cidrBlocks")) + as_list(r.props.get("ipv6CidrBlocks")),
-                        as_list(r.props.get("prefixListIds")),
-                    )
-                )
-        elif r.type == SG_INGRESS_RULE and refers_to(r, "securityGroupId", sg, "id"):
-            rules.append(
-                _ingress(
-                    r.label,
-                    r.props.get("ipProtocol"),
-                    r.props.get("fromPort"),
-                    r.props.get("toPort"),
-                    [r.props.get("cidrIpv4"), r.props.get("cidrIpv6")],
-                    [r.props.get("prefixListId")],
-                )
-            )
-    return rules
-
-
-def _within(cidr: str, allowed: Sequence[str]) -> bool:
-    try:
-        net = ipaddress.ip_network(cidr, strict=False)
-    except ValueError:
-        return False
-    for allowed_cidr in allowed:
-        outer = ipaddress.ip_network(allowed_cidr, strict=False)
-        if net.version == outer.version and net.subnet_of(outer):
-            return True
-    return False
-
-
-def _port(value) -> str:
-    # The engine sends numbers as floats (protobuf Struct): show 443, not 443.0.
-    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-
-
-def _rule_problem(rule: IngressRule, allowed: Sequence[str]) -> str | None:
-    if rule.protocol not in _TCP:
-        what = "all protocols and ports" if rule.protocol in ("-1", "all") else rule.protocol
-        return f"admits {what}"
-    if rule.from_port != 443 or rule.to_port != 443:
-        return f"admits tcp ports {_port(rule.from_port)}-{_port(rule.to_port)}"
-    outside = [c for c in rule.cidrs if not _within(str(c), allowed)]
-    if outside:
-        return f"admits tcp/443 from {', '.join(map(str, outside))}"
-    if rule.other_sources:
-        return f"admits tcp/443 from prefix list {', '.join(rule.other_sources)}"
-    return None
-
-
-def _vpc_cidr(endpoint: Resource, resources: Sequence[Resource], configured: str) -> str:
-    vpcs = [r for r in resources if r.type == VPC and refers_to(endpoint, "vpcId", r, "id")]
-    if vpcs:
-        return require(vpcs[0].props.get("cidrBlock"), "the VPC's cidrBlock")
+def vpc_ranges(
+    index: StackIndex, endpoint: Resource | None, configured: str, configured_extra: Sequence[str] = ()
+) -> list[str]:
+    """The ranges inside the endpoint's VPC: a VPC the stack creates gives its own (IPv4 and
+    IPv6, secondary blocks included); an adopted one comes from the config. Raises _NoVpcCidr."""
+    vpcs = index.of(VPC)
+    vpc = next((v for v in vpcs if endpoint is not None and refers_to(endpoint, "vpcId", v, "id")), None)
+    if vpc is None and endpoint is None and len(vpcs) == 1:
+        vpc = vpcs[0]
+    if vpc is not None:
+        return vpc_cidrs(index, vpc)
     if configured:
-        return configured
-    raise _NoVpcCidr()
+        return [configured, *configured_extra]
+    raise NoVpcCidr()
 
 
-class _NoVpcCidr(Exception):
+class NoVpcCidr(Exception):
     pass
 
 
 def check_endpoint_security_groups(
-    resources: Sequence[Resource], *, vpc_cidr: str = "", extra_cidrs: Sequence[str] = ()
+    resources: Sequence[Resource], *, vpc_cidr: str = "", extra_cidrs: Sequence[str] = (),
+    vpc_extra_cidrs: Sequence[str] = (), vpn_cidrs: Sequence[str] = (),
 ) -> list[Finding]:
-    """Every execute-api endpoint's groups admit only tcp/443 from the VPC (+ `extra_cidrs`)."""
-    groups = [r for r in resources if r.type == SECURITY_GROUP]
+    """Every execute-api endpoint's effective ingress admits only tcp/443 from the VPC (+
+    `extra_cidrs`); `vpn_cidrs` only name what a finding admits."""
+    index = StackIndex(resources)
+    groups = SecurityGroups(index)
     findings: list[Finding] = []
-    for endpoint in filter(is_execute_api_endpoint, resources):
+    for endpoint in filter(is_execute_api_endpoint, index.of(VPC_ENDPOINT)):
         findings.extend(
-            checked(partial(_check_endpoint, resources=resources, groups=groups,
-                            vpc_cidr=vpc_cidr, extra_cidrs=extra_cidrs), endpoint)
+            checked(partial(_check_endpoint, index=index, groups=groups, vpc_cidr=vpc_cidr,
+                            vpc_extra_cidrs=vpc_extra_cidrs, extra_cidrs=extra_cidrs,
+                            vpn_cidrs=vpn_cidrs), endpoint)
         )
     return findings
 
 
 def _check_endpoint(
-    endpoint: Resource,
-    *,
-    resources: Sequence[Resource],
-    groups: Sequence[Resource],
-    vpc_cidr: str,
-    extra_cidrs: Sequence[str],
+    endpoint: Resource, *, index: StackIndex, groups: SecurityGroups, vpc_cidr: str,
+    vpc_extra_cidrs: Sequence[str], extra_cidrs: Sequence[str], vpn_cidrs: Sequence[str],
 ) -> Iterator[Finding]:
     try:
-        cidr = _vpc_cidr(endpoint, resources, vpc_cidr)
-    except _NoVpcCidr:
+        cidrs = vpc_ranges(index, endpoint, vpc_cidr, vpc_extra_cidrs)
+    except NoVpcCidr:
         yield Finding(
             f"{endpoint.label}: the VPC is not created by this stack and the policy config has "
             "no vpcCidr, so its security group cannot be checked; set vpcCidr",
             endpoint.urn or None,
         )
         return
-    allowed = [cidr, *extra_cidrs]
-    ids = as_list(endpoint.props.get("securityGroupIds"))
-    attached = [sg for sg in groups if refers_to(endpoint, "securityGroupIds", sg, "id")]
-    if not ids and not attached:
-        yield Finding(
-            f"{endpoint.label} has no securityGroupIds, so the VPC's default security group "
-            f"applies; attach a dedicated group admitting only tcp/443 from {', '.join(allowed)}",
-            endpoint.urn or None,
-        )
-    known_ids = {sg.props.get("id") for sg in attached}
-    foreign = [i for i in ids if not is_unknown(i) and i not in known_ids]
-    if foreign:
-        yield Finding(
-            f"{endpoint.label} uses security group(s) {', '.join(foreign)} not managed by this "
-            "stack, whose rules cannot be checked; allowed: groups this stack declares",
-            endpoint.urn or None,
-        )
-    if len(attached) < len(ids) - len(foreign):
-        raise Unresolved("a security group id in securityGroupIds")
-    allowed_text = f"tcp/443 from {', '.join(allowed)}"
-    for sg in attached:
-        for rule in _inline_rules(sg) + _separate_rules(sg, resources):
-            problem = _rule_problem(rule, allowed)
+    allowed = [*cidrs, *extra_cidrs]
+    shown = ", ".join(c for c in allowed if not c.startswith("pending-"))
+    attached = groups.of_endpoint(endpoint)
+    yield from attachment_findings(endpoint, attached, f"tcp/443 from {shown}")
+    for sg in attached.groups:
+        for rule in groups.ingress(sg):
+            problem = rule_problem(rule, allowed, ports=(443,), groups=groups, vpn_cidrs=vpn_cidrs)
             if problem:
                 yield Finding(
                     f"{sg.label}, the security group of execute-api endpoint "
-                    f"{endpoint.label}, {problem} (via {rule.source}); allowed: {allowed_text}",
+                    f"{endpoint.label}, {problem} (via {rule.source}); allowed: tcp/443 from {shown}",
                     sg.urn or None,
                 )
+
+
+def attachment_findings(owner: Resource, attached: Attached, allowed_text: str) -> Iterator[Finding]:
+    """No group at all (the VPC's default group applies) or groups whose rules are not here."""
+    if not attached.declared:
+        yield Finding(
+            f"{owner.label} has no security groups attached (securityGroupIds, securityGroups, "
+            "or an attachment resource), so the VPC's default security group applies; attach a "
+            f"dedicated group admitting only {allowed_text}",
+            owner.urn or None,
+        )
+    if attached.foreign:
+        yield Finding(
+            f"{owner.label} uses security group(s) {', '.join(attached.foreign)} not managed by this "
+            "stack, whose rules cannot be checked; allowed: groups this stack declares",
+            owner.urn or None,
+        )
+    if attached.pending:
+        raise Unresolved("a security group id attached to it")

@@ -1,15 +1,30 @@
-"""The ALB that fronts the private API's custom domain."""
+"""The ALB that fronts the private API's custom domain.
+
+Types are named by their `aws:lb/*` tokens; `Resource` maps the `aws:alb/*` spellings (and the
+older module aliases) onto them, so one rule covers every way a program declares the ALB.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from functools import partial
 
-from gatehouse_guard.model import Finding, Resource, as_list
-from gatehouse_guard.rules.unknowns import require
+from gatehouse_guard.model import Finding, ReferenceIndex, Resource, StackIndex, as_list
+from gatehouse_guard.rules.endpoint_network import (
+    NoVpcCidr,
+    attachment_findings,
+    is_execute_api_endpoint,
+    vpc_ranges,
+)
+from gatehouse_guard.rules.security_groups import SecurityGroups, port, rule_problem
+from gatehouse_guard.rules.unknowns import checked, is_unknown, require
 
 LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
 LISTENER = "aws:lb/listener:Listener"
+LISTENER_RULE = "aws:lb/listenerRule:ListenerRule"
+TARGET_GROUP_ATTACHMENT = "aws:lb/targetGroupAttachment:TargetGroupAttachment"
 
 # ELBSecurityPolicy-TLS13-1-2-2021-06 -> 1.2; names without a version (2016-08) allow TLS 1.0.
 _SSL_VERSION = re.compile(r"-(?:TLS13|TLS|FS)-1-(\d)(?:-|$)")
@@ -43,16 +58,24 @@ def check_alb_deletion_protection(lb: Resource) -> Iterator[Finding]:
 
 
 def _redirects_to_https(actions: list) -> bool:
+    # A redirect without `protocol` keeps "#{protocol}", i.e. stays on HTTP.
     return bool(actions) and all(
-        (a.get("type") == "redirect" and (a.get("redirect") or {}).get("protocol") == "HTTPS")
+        isinstance(a, Mapping) and str(a.get("type") or "").lower() == "redirect"
+        and str((a.get("redirect") or {}).get("protocol") or "").upper() == "HTTPS"
         for a in actions
     )
+
+
+def listener_protocol(listener: Resource) -> str:
+    """The listener's protocol; unset is HTTP (pulumi-aws: "For Application Load Balancers,
+    valid values are `HTTP` and `HTTPS`, with a default of `HTTP`")."""
+    return str(require(listener.props.get("protocol"), "protocol") or "HTTP").upper()
 
 
 def check_listener_tls(listener: Resource) -> Iterator[Finding]:
     if listener.type != LISTENER:
         return
-    protocol = str(require(listener.props.get("protocol"), "protocol") or "").upper()
+    protocol = listener_protocol(listener)
     if protocol == "HTTP":
         actions = as_list(require(listener.props.get("defaultActions"), "defaultActions"))
         if not _redirects_to_https(actions):
@@ -72,3 +95,130 @@ def check_listener_tls(listener: Resource) -> Iterator[Finding]:
             "ELBSecurityPolicy-TLS13-1-2-2021-06 or ELBSecurityPolicy-TLS13-1-3-2021-06",
             listener.urn or None,
         )
+
+
+def _forwards(action: object) -> bool:
+    if not isinstance(action, Mapping):
+        return False
+    return (str(action.get("type") or "").lower() == "forward" or bool(action.get("targetGroupArn"))
+            or bool(action.get("forward")))
+
+
+def check_listener_rules_tls(resources: Sequence[Resource]) -> list[Finding]:
+    """Stack-level: a rule on a plain-HTTP listener must not forward, even when the listener's
+    default action redirects to HTTPS (rules are evaluated before the default action)."""
+    index = StackIndex(resources)
+    listeners = ReferenceIndex(index.of(LISTENER), "arn", "id")
+    findings: list[Finding] = []
+    for rule in index.of(LISTENER_RULE):
+        findings.extend(checked(partial(_check_listener_rule, listeners=listeners), rule))
+    return findings
+
+
+def _check_listener_rule(rule: Resource, *, listeners: ReferenceIndex) -> Iterator[Finding]:
+    listener = listeners.first(rule, "listenerArn")
+    if listener is None or listener_protocol(listener) != "HTTP":
+        return
+    actions = as_list(require(rule.props.get("actions"), "actions"))
+    if any(_forwards(a) for a in actions):
+        yield Finding(
+            f"{rule.label} forwards requests arriving on plain-HTTP {listener.label} to a target "
+            "group, so they travel unencrypted even though the listener's default action may "
+            "redirect; allowed on an HTTP listener: rules that only redirect to HTTPS",
+            rule.urn or None,
+        )
+
+
+def check_target_attachment(attachment: Resource) -> Iterator[Finding]:
+    """The ALB's targets are the endpoint's private ENI IPs: never a public address, never a
+    target outside the VPC (`availabilityZone: all`)."""
+    if attachment.type != TARGET_GROUP_ATTACHMENT:
+        return
+    target = require(attachment.props.get("targetId"), "targetId")
+    try:
+        address = ipaddress.ip_address(str(target))
+    except ValueError:
+        address = None
+    if address is not None and address.is_global:
+        yield Finding(
+            f"{attachment.label} targets the public address {target}: the private API's load "
+            "balancer would send its callers to the internet; allowed: the execute-api "
+            "endpoint's private ENI IPs",
+            attachment.urn or None,
+        )
+    zone = require(attachment.props.get("availabilityZone"), "availabilityZone")
+    if isinstance(zone, str) and zone.lower() == "all":
+        yield Finding(
+            f"{attachment.label} has availabilityZone all, i.e. a target outside the load "
+            "balancer's VPC; allowed: the execute-api endpoint's ENI IPs inside the VPC",
+            attachment.urn or None,
+        )
+
+
+def _is_application(lb: Resource) -> bool:
+    kind = lb.props.get("loadBalancerType")
+    return is_unknown(kind) or str(kind or "application").lower() == "application"
+
+
+def check_alb_security_groups(
+    resources: Sequence[Resource], *, vpc_cidr: str = "", vpc_extra_cidrs: Sequence[str] = (),
+    extra_cidrs: Sequence[str] = (), vpn_cidrs: Sequence[str] = (),
+) -> list[Finding]:
+    """Stack-level: behind the ALB the API's resource policy sees only the ALB's addresses, so
+    the ALB's security groups are the real gate: tcp on its listener ports from the VPC and
+    `extra_cidrs` (consumers; VPN ranges only in a lower tier), never the world."""
+    index = StackIndex(resources)
+    groups = SecurityGroups(index)
+    listeners = index.of(LISTENER)
+    endpoint = next(filter(is_execute_api_endpoint, index.of("aws:ec2/vpcEndpoint:VpcEndpoint")), None)
+    findings: list[Finding] = []
+    for lb in filter(_is_application, index.of(LOAD_BALANCER)):
+        findings.extend(checked(partial(
+            _check_alb, index=index, groups=groups, listeners=listeners, endpoint=endpoint,
+            vpc_cidr=vpc_cidr, vpc_extra_cidrs=vpc_extra_cidrs, extra_cidrs=extra_cidrs,
+            vpn_cidrs=vpn_cidrs), lb))
+    return findings
+
+
+def _listener_ports(lb: Resource, listeners: Sequence[Resource]) -> tuple[int, ...]:
+    ports = []
+    for listener in listeners:
+        if lb.urn in listener.property_dependencies.get("loadBalancerArn", ()) or (
+            isinstance(lb.props.get("arn"), str) and listener.props.get("loadBalancerArn") == lb.props["arn"]
+        ):
+            value = listener.props.get("port")
+            if isinstance(value, int | float):
+                ports.append(int(value))
+    return tuple(ports) or (443,)
+
+
+def _check_alb(
+    lb: Resource, *, index: StackIndex, groups: SecurityGroups, listeners: Sequence[Resource],
+    endpoint: Resource | None, vpc_cidr: str, vpc_extra_cidrs: Sequence[str],
+    extra_cidrs: Sequence[str], vpn_cidrs: Sequence[str],
+) -> Iterator[Finding]:
+    try:
+        cidrs = vpc_ranges(index, endpoint, vpc_cidr, vpc_extra_cidrs)
+    except NoVpcCidr:
+        yield Finding(
+            f"{lb.label}: the VPC is not created by this stack and the policy config has no "
+            "vpcCidr, so the load balancer's security group cannot be checked; set vpcCidr",
+            lb.urn or None,
+        )
+        return
+    allowed = [*cidrs, *extra_cidrs]
+    ports = _listener_ports(lb, listeners)
+    shown = (f"tcp/{'/'.join(port(p) for p in ports)} from "
+             + ", ".join(c for c in allowed if not c.startswith("pending-")))
+    attached = groups.of_load_balancer(lb)
+    yield from attachment_findings(lb, attached, shown)
+    for sg in attached.groups:
+        for rule in groups.ingress(sg):
+            problem = rule_problem(rule, allowed, ports=ports, groups=groups, vpn_cidrs=vpn_cidrs)
+            if problem:
+                yield Finding(
+                    f"{sg.label}, the security group of load balancer {lb.label}, {problem} "
+                    f"(via {rule.source}); behind the ALB this group is the private API's real "
+                    f"gate; allowed: {shown}",
+                    sg.urn or None,
+                )
