@@ -264,31 +264,59 @@ def _targets(
             yield domain, [PolicySource("", policy)] if policy not in (None, "", {}) else [], None, []
 
 
-def as_seen_by_domain(document: Mapping[str, Any], domain_arn: str) -> Mapping[str, Any]:
+_PENDING_IDS = ("0pending0", "1pending1")
+
+
+def _names_domain(pattern: str, domain: Resource) -> bool:
+    """Whether a full-ARN Resource covers this private domain, whose execute-api ARN is
+    `arn:aws:execute-api:<region>:<account>:/domainnames/<name>+<domainNameId>` (the domain's
+    `arn` output is its apigateway management ARN, `arn:aws:apigateway:<region>::/domainnames/...`,
+    so the execute-api ARN is rebuilt; the account is the pattern's own, the id makes it unique).
+    A domainNameId not known yet is tried with two made-up ids: a pattern matching one but not
+    the other depends on it."""
+    segments = pattern.split(":", 5)
+    if len(segments) != 6:
+        return False
+    name = str(require(domain.props.get("domainName"), "the domain's domainName"))
+    management = domain.props.get("arn")
+    region = management.split(":")[3] if isinstance(management, str) and management.count(":") >= 5 else ""
+    region = region or (segments[3] if "*" not in segments[3] and "?" not in segments[3] else "us-east-1")
+    account = segments[4] if segments[4] and not set("*?") & set(segments[4]) else "000000000000"
+    partition = segments[1] if segments[1] and not set("*?") & set(segments[1]) else "aws"
+    domain_id = domain.props.get("domainNameId")
+    ids = [domain_id] if isinstance(domain_id, str) and domain_id and not is_unknown(domain_id) else _PENDING_IDS
+    matches = {
+        resource_matches(pattern, f"arn:{partition}:execute-api:{region}:{account}:/domainnames/{name}+{i}")
+        for i in ids
+    }
+    # Not matching made-up ids, yet naming this domain with one id: it may be ours.
+    names_one_id = ids is _PENDING_IDS and segments[5].startswith(f"/domainnames/{name}+")
+    if len(matches) > 1 or (matches == {False} and names_one_id):
+        raise Unresolved(f"the domain's domainNameId its Resource {pattern} is matched against")
+    return matches.pop()
+
+
+def as_seen_by_domain(document: Mapping[str, Any], domain: Resource) -> Mapping[str, Any]:
     """The domain's policy with every full-ARN Resource that names the domain itself (exactly or
     by wildcard) written as the `execute-api:/*` shorthand API Gateway stores it from, so the
-    evaluator can match it; full ARNs of anything else stay as they are and match nothing here.
-    A domain's ARN is `arn:aws:execute-api:<region>:<account>:/domainnames/<name>+<id>`."""
+    evaluator matches it; full ARNs of anything else stay as they are and match nothing here."""
     def rewrite(values: Any) -> Any:
-        if values is None:
-            return None
         out = [
             SHORTHAND + "*" if isinstance(v, str) and not v.startswith(SHORTHAND)
-            and resource_matches(v, domain_arn) else v
+            and _names_domain(v, domain) else v
             for v in as_list(values)
         ]
         return out if isinstance(values, list) else out[0]
 
-    rewritten = []
-    for statement in as_list(document.get("Statement")):
-        if isinstance(statement, Mapping):
-            statement = dict(statement)
-            for key in ("Resource", "NotResource"):
-                if key in statement:
-                    statement[key] = rewrite(statement[key])
-        rewritten.append(statement)
-    statements_value = rewritten if isinstance(document.get("Statement"), list) else (rewritten or [None])[0]
-    return {**document, "Statement": statements_value}
+    def statement_seen(statement: Any) -> Any:
+        if not isinstance(statement, Mapping):
+            return statement
+        return {k: rewrite(v) if k in ("Resource", "NotResource") and v is not None else v
+                for k, v in statement.items()}
+
+    value = document.get("Statement")
+    seen = [statement_seen(s) for s in value] if isinstance(value, list) else statement_seen(value)
+    return {**document, "Statement": seen}
 
 
 def _full_arn_resources(document: Mapping[str, Any]) -> list[str]:
@@ -363,10 +391,7 @@ def _check_target(
             urn,
         )
     if target.type == DOMAIN_NAME and _full_arn_resources(document):
-        domain_arn = target.props.get("arn")
-        if not isinstance(domain_arn, str) or is_unknown(domain_arn) or not domain_arn:
-            raise Unresolved(f"the domain's ARN its Resource {_full_arn_resources(document)[0]} is matched against")
-        document = as_seen_by_domain(document, domain_arn)
+        document = as_seen_by_domain(document, target)
     network = _network(resources, settings)
     if not network.our_endpoint_ids and not settings.allowed_endpoint_ids:
         yield Finding(
