@@ -117,10 +117,12 @@ def _check_permission_source(permission: Resource, *, topology: Topology) -> Ite
     function = topology.function(permission, "function")
     if function is None or permission.props.get("principal") != APIGATEWAY_PRINCIPAL:
         return
-    source_arn = require(permission.props.get("sourceArn"), "sourceArn")
-    if not source_arn:
-        return  # lambda-permission-scoped reports the missing sourceArn
     api, api_id = _api_named_by(topology, permission, "sourceArn")
+    if api is None:
+        # Unknown in a preview unless a dependency names the API; missing is
+        # lambda-permission-scoped's finding.
+        if not require(permission.props.get("sourceArn"), "sourceArn"):
+            return
     problem = _wrong_api(topology, function, api, api_id)
     if problem:
         qualifier = permission.props.get("qualifier")
