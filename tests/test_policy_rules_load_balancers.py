@@ -4,7 +4,11 @@
 import pytest
 from gatehouse_guard.model import Resource, canonical_type
 from gatehouse_guard.policies import POLICIES
-from gatehouse_guard.rules.load_balancer import check_listener_rules_tls, check_listener_tls, check_target_attachment
+from gatehouse_guard.rules.load_balancer import (
+    check_listener_rules_tls,
+    check_listener_tls,
+    check_target_attachment,
+)
 from policy_baseline import ALB_ARN, LISTENER_ARN, TARGET_GROUP_ARN, added, changed, find, stack
 from pulumi_policy import PolicyResourceOptions, ResourceValidationArgs
 from pulumi_policy.proxy import unknown_checking_proxy

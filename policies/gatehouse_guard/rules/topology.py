@@ -37,6 +37,8 @@ _INVOKE_URI = re.compile(r"^arn:[^:]+:apigateway:[^:]*:lambda:path/(?:[^/]+/)?fu
 _FUNCTION_ARN = re.compile(r"^arn:[^:]+:lambda:[^:]*:[^:]*:function:(?P<name>[^:]+)(?::(?P<qualifier>.+))?$")
 # Lambda also accepts `<account>:function:<name>` and `<name>:<qualifier>`.
 _PARTIAL_ARN = re.compile(r"^(?:\d{12}:function:)?(?P<name>[A-Za-z0-9_-]+)(?::(?P<qualifier>[A-Za-z0-9_$-]+))?$")
+# vpce-<id>-<suffix>[-<az>].execute-api.<region>.vpce.amazonaws.com
+_EXECUTE_API_ENDPOINT_HOST = re.compile(r"^vpce-.+\.execute-api\.[a-z0-9-]+\.vpce\.amazonaws\.com$")
 _INTERNAL_LB_HOST = re.compile(r"^internal-.+\.elb\.amazonaws\.com$")
 
 
@@ -225,8 +227,8 @@ class Topology:
             names = {host_of(str(e.get("dnsName") or "")) for e in _mappings(endpoint.props.get("dnsEntries"))}
             if host in names or (isinstance(endpoint_id, str) and endpoint_id.lower() in host):
                 return f"execute-api endpoint {endpoint.label}"
-        if host.endswith(".execute-api.vpce.amazonaws.com") or ".vpce-svc-" in host:
-            return "an execute-api VPC endpoint"
+        if _EXECUTE_API_ENDPOINT_HOST.match(host):
+            return f"an execute-api VPC endpoint ({host})"
         for domain in self.private_domains:
             if host == host_of(str(domain.props.get("domainName") or "")):
                 return f"private custom domain {domain.label}"
