@@ -79,6 +79,7 @@ def rest_integration(**props):
 
 @pytest.mark.parametrize("uri", [
     f"https://{PRIVATE_API_ID}.execute-api.us-east-1.amazonaws.com/v1/security",
+    f"https://{PRIVATE_API_ID}-vpce-0abc.execute-api.us-east-1.amazonaws.com/v1/security",
     f"https://{ENDPOINT_DNS}/v1/security",
     "https://vpce-0other-123.execute-api.us-east-1.vpce.amazonaws.com/",
 ])

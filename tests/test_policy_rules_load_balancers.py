@@ -128,3 +128,8 @@ def test_private_ip_targets_pass():
     assert list(check_target_attachment(find_attachment())) == []
     assert find_attachment().props["targetGroupArn"] == TARGET_GROUP_ARN
     assert find(stack(alb=True), "private-domain-alb").props["arn"] == ALB_ARN
+
+
+def test_an_nlb_tls_listener_with_a_weak_policy_is_a_violation():
+    [finding] = check_listener_tls(listener(protocol="TLS", sslPolicy="ELBSecurityPolicy-2016-08"))
+    assert "sslPolicy ELBSecurityPolicy-2016-08" in finding.message

@@ -198,3 +198,24 @@ def test_an_http_redirect_listener_port_is_allowed_on_the_alb_group():
         "securityGroupId": "sg-0alb", "ipProtocol": "tcp", "fromPort": 80, "toPort": 80,
         "cidrIpv4": VPC_CIDR})
     assert alb_messages(resources) == []
+
+
+def test_an_nlb_with_security_groups_is_gated_like_the_alb():
+    resources = changed(prod_alb_stack(), "private-domain-alb", loadBalancerType="network")
+    assert alb_messages(resources) == []
+    resources = changed(resources, "private-domain-alb-https-0", cidrIpv4="0.0.0.0/0")
+    assert len(alb_messages(resources)) == 1
+    no_groups = changed(prod_alb_stack(), "private-domain-alb", loadBalancerType="network", securityGroups=None)
+    assert alb_messages(no_groups) == []
+
+
+def test_endpoint_groups_unknown_in_preview_join_by_dependency():
+    group = find(stack(), "execute-api-sg")
+    resources = stack()
+    endpoint = find(resources, "execute-api")
+    resources[resources.index(endpoint)] = type(endpoint)(
+        endpoint.type, endpoint.name, {**endpoint.props, "securityGroupIds": [UNKNOWN]}, endpoint.urn,
+        {"securityGroupIds": (group.urn,)})
+    assert endpoint_messages(resources) == []
+    resources = changed(resources, "execute-api-https-vpc", cidrIpv4="0.0.0.0/0")
+    assert len(endpoint_messages(resources)) == 1

@@ -85,7 +85,7 @@ def check_listener_tls(listener: Resource) -> Iterator[Finding]:
                 listener.urn or None,
             )
         return
-    if protocol != "HTTPS":
+    if protocol not in ("HTTPS", "TLS"):  # TLS: an NLB terminating TLS has an sslPolicy too
         return
     policy = require(listener.props.get("sslPolicy"), "sslPolicy")
     if not policy or ssl_policy_minor(str(policy)) < 2:
@@ -155,9 +155,12 @@ def check_target_attachment(attachment: Resource) -> Iterator[Finding]:
         )
 
 
-def _is_application(lb: Resource) -> bool:
+def _is_gated(lb: Resource) -> bool:
+    """ALBs always have security groups; an NLB only when it declares some (then they gate it
+    the same way)."""
     kind = lb.props.get("loadBalancerType")
-    return is_unknown(kind) or str(kind or "application").lower() == "application"
+    application = is_unknown(kind) or str(kind or "application").lower() == "application"
+    return application or bool(as_list(lb.props.get("securityGroups")))
 
 
 def check_alb_security_groups(
@@ -172,7 +175,7 @@ def check_alb_security_groups(
     listeners = index.of(LISTENER)
     endpoint = next(filter(is_execute_api_endpoint, index.of("aws:ec2/vpcEndpoint:VpcEndpoint")), None)
     findings: list[Finding] = []
-    for lb in filter(_is_application, index.of(LOAD_BALANCER)):
+    for lb in filter(_is_gated, index.of(LOAD_BALANCER)):
         findings.extend(checked(partial(
             _check_alb, index=index, groups=groups, listeners=listeners, endpoint=endpoint,
             vpc_cidr=vpc_cidr, vpc_extra_cidrs=vpc_extra_cidrs, extra_cidrs=extra_cidrs,

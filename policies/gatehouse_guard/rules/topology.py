@@ -220,7 +220,11 @@ class Topology:
             return None
         for api in self.private_apis:
             api_id = api.props.get("id")
-            if isinstance(api_id, str) and host.startswith(f"{api_id.lower()}.execute-api."):
+            # {api-id}.execute-api.<region>.amazonaws.com, or the endpoint-specific alias
+            # {api-id}-{vpce-id}.execute-api.<region>.amazonaws.com
+            if isinstance(api_id, str) and api_id and ".execute-api." in host and (
+                host.startswith(f"{api_id.lower()}.") or host.startswith(f"{api_id.lower()}-vpce-")
+            ):
                 return f"the PRIVATE {api.label}"
         for endpoint in self.endpoints:
             endpoint_id = endpoint.props.get("id")
