@@ -19,7 +19,7 @@ from gatehouse_guard.arns import resource_matches
 from gatehouse_guard.evaluator import PolicyError, evaluate
 from gatehouse_guard.model import Finding, Resource, StackIndex, as_list, refers_to
 from gatehouse_guard.rules.api_exposure import REST_API, is_private_api
-from gatehouse_guard.rules.endpoint_network import is_execute_api_endpoint
+from gatehouse_guard.rules.endpoint_network import VPC_ENDPOINT, is_execute_api_endpoint
 from gatehouse_guard.rules.security_groups import VPC, vpc_cidrs
 from gatehouse_guard.rules.unknowns import Unresolved, checked, is_unknown, require
 from gatehouse_guard.scenarios import Scenario, ScenarioError, derive_scenarios
@@ -184,13 +184,12 @@ def leaks(
     return found
 
 
-def _network(resources: Sequence[Resource], settings: Settings) -> Network:
-    endpoints = [r for r in resources if is_execute_api_endpoint(r)]
+def _network(index: StackIndex, settings: Settings) -> Network:
+    endpoints = [r for r in index.of(VPC_ENDPOINT) if is_execute_api_endpoint(r)]
     ids = tuple(require(e.props.get("id"), "the execute-api endpoint's id") for e in endpoints)
     vpc_id = str(require(endpoints[0].props.get("vpcId"), "the endpoint's vpcId")) if endpoints else ""
     # Only extra endpoints admitted: the org's VPC is not ours to name, so probe from a stand-in.
     vpc_id = vpc_id or "vpc-0unknown"
-    index = StackIndex(resources)
     vpcs = index.of(VPC)
     vpc = next((v for e in endpoints for v in vpcs if refers_to(e, "vpcId", v, "id")), None)
     if vpc is None:
@@ -248,11 +247,10 @@ def policy_sources(api: Resource, index: StackIndex) -> list[PolicySource]:
 
 
 def _targets(
-    resources: Sequence[Resource],
+    index: StackIndex,
 ) -> Iterator[tuple[Resource, list[PolicySource], Any, list[str]]]:
     """(resource, its policy sources, ARN its policy is matched against, endpoint ids
     associated)."""
-    index = StackIndex(resources)
     for api in index.of(REST_API):
         if is_private_api(api.props) or _meant_private(api):
             config = api.props.get("endpointConfiguration") or {}
@@ -341,7 +339,8 @@ def check_resource_policies(resources: Sequence[Resource], settings: Settings) -
     """Stack-level: every PRIVATE API and private custom domain admits only our callers, by
     every policy that may be in force; in prod it has exactly one."""
     findings: list[Finding] = []
-    for target, sources, arn, associated in _targets(resources):
+    index = StackIndex(resources)
+    for target, sources, arn, associated in _targets(index):
         if len(sources) > 1 and settings.tier == "prod":
             named = ", ".join(s.label or "its inline policy" for s in sources)
             findings.append(Finding(
@@ -353,14 +352,14 @@ def check_resource_policies(resources: Sequence[Resource], settings: Settings) -
         for source in sources or [PolicySource("", None)]:
             findings.extend(
                 checked(partial(_check_target, source=source, arn=arn, associated=associated,
-                                resources=resources, settings=settings), target)
+                                index=index, settings=settings), target)
             )
     return findings
 
 
 def _check_target(
     target: Resource, *, source: PolicySource, arn: Any, associated: Sequence[str],
-    resources: Sequence[Resource], settings: Settings,
+    index: StackIndex, settings: Settings,
 ) -> Iterator[Finding]:
     urn = target.urn or None
     label = f"{target.label} (policy from {source.label})" if source.label else target.label
@@ -392,7 +391,7 @@ def _check_target(
         )
     if target.type == DOMAIN_NAME and _full_arn_resources(document):
         document = as_seen_by_domain(document, target)
-    network = _network(resources, settings)
+    network = _network(index, settings)
     if not network.our_endpoint_ids and not settings.allowed_endpoint_ids:
         yield Finding(
             f"{label} is PRIVATE but the stack declares no execute-api VPC endpoint and "

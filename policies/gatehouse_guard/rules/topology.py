@@ -97,6 +97,9 @@ class Topology:
                 if alias.urn:
                     self.aliases[alias.urn] = function
         self.routes = list(self._routes())
+        self._apis_routing: dict[str, list[Resource]] = {}
+        for api, function, _ in self.routes:
+            self._apis_routing.setdefault(function.urn or function.name, []).append(api)
         private_api_urns = {a.urn for a in self.private_apis}
         self.private_functions = {
             f.urn: f for f in self.functions if visibility_tag(f) == "private"
@@ -203,7 +206,7 @@ class Topology:
         return function.urn in self.private_functions
 
     def routed_from(self, function: Resource) -> list[Resource]:
-        return [api for api, f, _ in self.routes if f is function]
+        return self._apis_routing.get(function.urn or function.name, [])
 
     def is_public_api(self, api: Resource) -> bool:
         """HTTP and WebSocket APIs have no private endpoint type: they are always public."""
