@@ -10,6 +10,7 @@ from gatehouse_guard.rules.security_groups import (
     VPC,
     Attached,
     SecurityGroups,
+    port,
     rule_problem,
     vpc_cidrs,
 )
@@ -80,26 +81,40 @@ def _check_endpoint(
     endpoint: Resource, *, index: StackIndex, groups: SecurityGroups, vpc_cidr: str,
     vpc_extra_cidrs: Sequence[str], extra_cidrs: Sequence[str], vpn_cidrs: Sequence[str],
 ) -> Iterator[Finding]:
+    yield from gate_findings(
+        endpoint, groups.of_endpoint(endpoint), f"execute-api endpoint {endpoint.label}",
+        index=index, groups=groups, endpoint=endpoint, ports=(443,), vpc_cidr=vpc_cidr,
+        vpc_extra_cidrs=vpc_extra_cidrs, extra_cidrs=extra_cidrs, vpn_cidrs=vpn_cidrs,
+    )
+
+
+def gate_findings(
+    owner: Resource, attached: Attached, role: str, *, index: StackIndex, groups: SecurityGroups,
+    endpoint: Resource | None, ports: Sequence[int], vpc_cidr: str, vpc_extra_cidrs: Sequence[str],
+    extra_cidrs: Sequence[str], vpn_cidrs: Sequence[str], note: str = "",
+) -> Iterator[Finding]:
+    """`owner`'s effective ingress (the groups `attached` to it) admits only tcp on `ports` from
+    the endpoint's VPC and `extra_cidrs`; `role` names the owner in messages."""
     try:
         cidrs = vpc_ranges(index, endpoint, vpc_cidr, vpc_extra_cidrs)
     except NoVpcCidr:
         yield Finding(
-            f"{endpoint.label}: the VPC is not created by this stack and the policy config has "
-            "no vpcCidr, so its security group cannot be checked; set vpcCidr",
-            endpoint.urn or None,
+            f"{owner.label}: the VPC is not created by this stack and the policy config has "
+            "no vpcCidr, so its security groups cannot be checked; set vpcCidr",
+            owner.urn or None,
         )
         return
     allowed = [*cidrs, *extra_cidrs]
-    shown = ", ".join(c for c in allowed if not c.startswith("pending-"))
-    attached = groups.of_endpoint(endpoint)
-    yield from attachment_findings(endpoint, attached, f"tcp/443 from {shown}")
+    shown = (f"tcp/{'/'.join(port(p) for p in ports)} from "
+             + ", ".join(c for c in allowed if not c.startswith("pending-")))
+    yield from attachment_findings(owner, attached, shown)
     for sg in attached.groups:
         for rule in groups.ingress(sg):
-            problem = rule_problem(rule, allowed, ports=(443,), groups=groups, vpn_cidrs=vpn_cidrs)
+            problem = rule_problem(rule, allowed, ports=ports, groups=groups, vpn_cidrs=vpn_cidrs)
             if problem:
                 yield Finding(
-                    f"{sg.label}, the security group of execute-api endpoint "
-                    f"{endpoint.label}, {problem} (via {rule.source}); allowed: tcp/443 from {shown}",
+                    f"{sg.label}, the security group of {role}, {problem} (via {rule.source})"
+                    f"{note}; allowed: {shown}",
                     sg.urn or None,
                 )
 

@@ -120,8 +120,8 @@ def check_front_doors(resources: Sequence[Resource]) -> list[Finding]:
     index = doors.topology.index
     checks = [
         (INTEGRATION, _rest_integration), (HTTP_API_INTEGRATION, _http_api_integration),
-        (CLOUDFRONT_VPC_ORIGIN, _vpc_origin), (DISTRIBUTION, _distribution),
-        (ENDPOINT_GROUP, _endpoint_group), (CUSTOM_ROUTING_ENDPOINT_GROUP, _custom_routing),
+        (CLOUDFRONT_VPC_ORIGIN, _in_front_of_lb), (DISTRIBUTION, _distribution),
+        (ENDPOINT_GROUP, _in_front_of_lb), (CUSTOM_ROUTING_ENDPOINT_GROUP, _custom_routing),
         (RECORD, _record), (RECORDS_EXCLUSIVE, _records_exclusive),
     ]
     findings: list[Finding] = []
@@ -183,16 +183,28 @@ def _http_api_integration(integration: Resource, *, doors: _Doors) -> Iterator[F
         )
 
 
-def _vpc_origin(origin: Resource, *, doors: _Doors) -> Iterator[Finding]:
-    config = require(origin.props.get("vpcOriginEndpointConfig") or {}, "vpcOriginEndpointConfig")
-    for item in _mappings(config):
-        target = doors.topology.internal_lb_for(item.get("arn"))
-        if target is not None:
-            yield Finding(
-                f"{origin.label} makes internal load balancer {target.label} a CloudFront origin: "
-                f"the internet reaches the private API's front door through CloudFront; {_ALLOWED}",
-                origin.urn or None,
-            )
+def _internal_lbs_in(doors: _Doors, items: Any, key: str) -> list[Resource]:
+    """The internal load balancers the `key` of each mapping in `items` names."""
+    found = (doors.topology.internal_lb_for(item.get(key)) for item in _mappings(items))
+    return [lb for lb in found if lb is not None]
+
+
+# What puts a public service directly in front of a load balancer: (the list prop, the key of
+# the load balancer's ARN in each item, what the finding says it does).
+_LB_FRONTS = {
+    CLOUDFRONT_VPC_ORIGIN: ("vpcOriginEndpointConfig", "arn",
+                            "makes {lb} a CloudFront origin: the internet reaches the private "
+                            "API's front door through CloudFront"),
+    ENDPOINT_GROUP: ("endpointConfigurations", "endpointId",
+                     "puts Global Accelerator (public anycast addresses) in front of {lb}"),
+}
+
+
+def _in_front_of_lb(resource: Resource, *, doors: _Doors) -> Iterator[Finding]:
+    prop, key, does = _LB_FRONTS[resource.type]
+    for lb in _internal_lbs_in(doors, require(resource.props.get(prop), prop), key):
+        yield Finding(f"{resource.label} {does.format(lb=f'internal load balancer {lb.label}')}; {_ALLOWED}",
+                      resource.urn or None)
 
 
 def _distribution(distribution: Resource, *, doors: _Doors) -> Iterator[Finding]:
@@ -201,27 +213,14 @@ def _distribution(distribution: Resource, *, doors: _Doors) -> Iterator[Finding]
         reached = None
         if isinstance(vpc, Mapping):
             vpc_origin = doors.vpc_origins.get(str(vpc.get("vpcOriginId") or ""))
-            if vpc_origin is not None:
-                for item in _mappings(vpc_origin.props.get("vpcOriginEndpointConfig")):
-                    lb = doors.topology.internal_lb_for(item.get("arn"))
-                    reached = f"internal load balancer {lb.label}" if lb is not None else reached
+            lbs = _internal_lbs_in(doors, vpc_origin.props.get("vpcOriginEndpointConfig"), "arn") if vpc_origin else []
+            reached = f"internal load balancer {lbs[0].label}" if lbs else None
         reached = reached or doors.topology.private_host(origin.get("domainName"))
         if reached:
             yield Finding(
                 f"{distribution.label} origin {origin.get('originId')} serves {reached} to the "
                 f"internet through CloudFront; {_ALLOWED}",
                 distribution.urn or None,
-            )
-
-
-def _endpoint_group(group: Resource, *, doors: _Doors) -> Iterator[Finding]:
-    for item in _mappings(require(group.props.get("endpointConfigurations"), "endpointConfigurations")):
-        lb = doors.topology.internal_lb_for(item.get("endpointId"))
-        if lb is not None:
-            yield Finding(
-                f"{group.label} puts Global Accelerator (public anycast addresses) in front of "
-                f"internal load balancer {lb.label}; {_ALLOWED}",
-                group.urn or None,
             )
 
 

@@ -12,13 +12,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from functools import partial
 
 from gatehouse_guard.model import Finding, ReferenceIndex, Resource, StackIndex, as_list
-from gatehouse_guard.rules.endpoint_network import (
-    NoVpcCidr,
-    attachment_findings,
-    is_execute_api_endpoint,
-    vpc_ranges,
-)
-from gatehouse_guard.rules.security_groups import SecurityGroups, port, rule_problem
+from gatehouse_guard.rules.endpoint_network import gate_findings, is_execute_api_endpoint
+from gatehouse_guard.rules.security_groups import SecurityGroups
 from gatehouse_guard.rules.unknowns import checked, is_unknown, require
 
 LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
@@ -200,28 +195,9 @@ def _check_alb(
     endpoint: Resource | None, vpc_cidr: str, vpc_extra_cidrs: Sequence[str],
     extra_cidrs: Sequence[str], vpn_cidrs: Sequence[str],
 ) -> Iterator[Finding]:
-    try:
-        cidrs = vpc_ranges(index, endpoint, vpc_cidr, vpc_extra_cidrs)
-    except NoVpcCidr:
-        yield Finding(
-            f"{lb.label}: the VPC is not created by this stack and the policy config has no "
-            "vpcCidr, so the load balancer's security group cannot be checked; set vpcCidr",
-            lb.urn or None,
-        )
-        return
-    allowed = [*cidrs, *extra_cidrs]
-    ports = _listener_ports(lb, listeners)
-    shown = (f"tcp/{'/'.join(port(p) for p in ports)} from "
-             + ", ".join(c for c in allowed if not c.startswith("pending-")))
-    attached = groups.of_load_balancer(lb)
-    yield from attachment_findings(lb, attached, shown)
-    for sg in attached.groups:
-        for rule in groups.ingress(sg):
-            problem = rule_problem(rule, allowed, ports=ports, groups=groups, vpn_cidrs=vpn_cidrs)
-            if problem:
-                yield Finding(
-                    f"{sg.label}, the security group of load balancer {lb.label}, {problem} "
-                    f"(via {rule.source}); behind the ALB this group is the private API's real "
-                    f"gate; allowed: {shown}",
-                    sg.urn or None,
-                )
+    yield from gate_findings(
+        lb, groups.of_load_balancer(lb), f"load balancer {lb.label}", index=index, groups=groups,
+        endpoint=endpoint, ports=_listener_ports(lb, listeners), vpc_cidr=vpc_cidr,
+        vpc_extra_cidrs=vpc_extra_cidrs, extra_cidrs=extra_cidrs, vpn_cidrs=vpn_cidrs,
+        note="; behind the ALB this group is the private API's real gate",
+    )
