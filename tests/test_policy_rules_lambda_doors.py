@@ -145,3 +145,10 @@ def test_a_lambda_resource_policy_for_the_public_api_is_a_violation():
 def test_a_lambda_resource_policy_for_the_private_api_passes():
     condition = {"ArnLike": {"aws:SourceArn": f"{EXECUTION_ARN}/*"}}
     assert messages(resource_policy(statement({"Service": "apigateway.amazonaws.com"}, Condition=condition))) == []
+
+
+def test_a_source_arn_naming_no_api_is_left_to_lambda_permission_scoped():
+    resources = changed(stack(), "security-invoke", sourceArn="arn:aws:apigateway:us-east-1::/restapis/x/*")
+    assert messages(resources) == []
+    [finding] = check_lambda_permission(find(resources, "security-invoke"))
+    assert "matches any API" in finding.message

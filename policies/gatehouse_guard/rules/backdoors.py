@@ -122,9 +122,9 @@ def _check_permission_source(permission: Resource, *, topology: Topology) -> Ite
         return
     api, api_id = _api_named_by(topology, permission, "sourceArn")
     if api is None:
-        # Unknown in a preview unless a dependency names the API; missing is
-        # lambda-permission-scoped's finding.
-        if not require(permission.props.get("sourceArn"), "sourceArn"):
+        # Unknown in a preview unless a dependency names the API; a missing one, or one that
+        # names no API, is lambda-permission-scoped's finding.
+        if not require(permission.props.get("sourceArn"), "sourceArn") or not api_id:
             return
     problem = _wrong_api(topology, function, api, api_id)
     if problem:
