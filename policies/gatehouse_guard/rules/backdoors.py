@@ -10,7 +10,7 @@ from typing import Any
 from gatehouse_guard.arns import parse_execute_api_arn
 from gatehouse_guard.model import Finding, Resource, StackIndex, as_list
 from gatehouse_guard.rules.topology import Topology
-from gatehouse_guard.rules.unknowns import checked, require
+from gatehouse_guard.rules.unknowns import checked, is_unknown, require
 
 FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
 PERMISSION = "aws:lambda/permission:Permission"
@@ -122,9 +122,11 @@ def _check_permission_source(permission: Resource, *, topology: Topology) -> Ite
         return
     api, api_id = _api_named_by(topology, permission, "sourceArn")
     if api is None:
-        # Unknown in a preview unless a dependency names the API; a missing one, or one that
-        # names no API, is lambda-permission-scoped's finding.
-        if not require(permission.props.get("sourceArn"), "sourceArn") or not api_id:
+        # A missing sourceArn, or one naming no API, is lambda-permission-scoped's finding; so is
+        # one unknown in a preview with no dependency naming the API (that policy defers it,
+        # and this one sees the known value after the update).
+        source_arn = permission.props.get("sourceArn")
+        if not source_arn or is_unknown(source_arn) or not api_id:
             return
     problem = _wrong_api(topology, function, api, api_id)
     if problem:

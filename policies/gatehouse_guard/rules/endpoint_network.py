@@ -108,19 +108,32 @@ def gate_findings(
     shown = (f"tcp/{'/'.join(port(p) for p in ports)} from "
              + ", ".join(c for c in allowed if not c.startswith("pending-")))
     yield from attachment_findings(owner, attached, shown)
+    # Whatever cannot be judged yet is reported last, after every known rule is judged.
+    unresolved = Unresolved(attached.pending_what) if attached.pending else None
     for sg in attached.groups:
-        for rule in groups.ingress(sg):
-            problem = rule_problem(rule, allowed, ports=ports, groups=groups, vpn_cidrs=vpn_cidrs)
+        try:
+            rules = groups.ingress(sg)
+        except Unresolved as exc:
+            unresolved, rules = unresolved or exc, []
+        for rule in rules:
+            try:
+                problem = rule_problem(rule, allowed, ports=ports, groups=groups, vpn_cidrs=vpn_cidrs)
+            except Unresolved as exc:
+                unresolved = unresolved or exc
+                continue
             if problem:
                 yield Finding(
                     f"{sg.label}, the security group of {role}, {problem} (via {rule.source})"
                     f"{note}; allowed: {shown}",
                     sg.urn or None,
                 )
+    if unresolved is not None:
+        raise unresolved
 
 
 def attachment_findings(owner: Resource, attached: Attached, allowed_text: str) -> Iterator[Finding]:
-    """No group at all (the VPC's default group applies) or groups whose rules are not here."""
+    """No group at all (the VPC's default group applies) or groups whose rules are not here;
+    references still unknown are the caller's to defer (`Attached.pending`)."""
     if not attached.declared:
         yield Finding(
             f"{owner.label} has no security groups attached (securityGroupIds, securityGroups, "
@@ -134,5 +147,3 @@ def attachment_findings(owner: Resource, attached: Attached, allowed_text: str) 
             "stack, whose rules cannot be checked; allowed: groups this stack declares",
             owner.urn or None,
         )
-    if attached.pending:
-        raise Unresolved("a security group id attached to it")

@@ -14,7 +14,7 @@ from functools import partial
 from gatehouse_guard.model import Finding, ReferenceIndex, Resource, StackIndex, as_list
 from gatehouse_guard.rules.endpoint_network import gate_findings, is_execute_api_endpoint
 from gatehouse_guard.rules.security_groups import SecurityGroups
-from gatehouse_guard.rules.unknowns import checked, is_unknown, require
+from gatehouse_guard.rules.unknowns import Unresolved, checked, is_unknown, require, require_known
 
 LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
 LISTENER = "aws:lb/listener:Listener"
@@ -52,13 +52,18 @@ def check_alb_deletion_protection(lb: Resource) -> Iterator[Finding]:
         )
 
 
-def _redirects_to_https(actions: list) -> bool:
-    # A redirect without `protocol` keeps "#{protocol}", i.e. stays on HTTP.
-    return bool(actions) and all(
-        isinstance(a, Mapping) and str(a.get("type") or "").lower() == "redirect"
-        and str((a.get("redirect") or {}).get("protocol") or "").upper() == "HTTPS"
-        for a in actions
-    )
+def _https_redirect(action) -> bool | None:
+    """Whether one default action redirects to HTTPS; None while what decides it is unknown (a
+    forward to a target group not created yet is known to be wrong on plain HTTP). A redirect
+    without `protocol` keeps "#{protocol}", i.e. stays on HTTP."""
+    kind = action if is_unknown(action) else (action.get("type") if isinstance(action, Mapping) else None)
+    if is_unknown(kind):
+        return None
+    if str(kind or "").lower() != "redirect":
+        return False
+    redirect = action.get("redirect") or {}
+    protocol = redirect if is_unknown(redirect) else redirect.get("protocol")
+    return None if is_unknown(protocol) else str(protocol or "").upper() == "HTTPS"
 
 
 def listener_protocol(listener: Resource) -> str:
@@ -72,8 +77,11 @@ def check_listener_tls(listener: Resource) -> Iterator[Finding]:
         return
     protocol = listener_protocol(listener)
     if protocol == "HTTP":
-        actions = as_list(require(listener.props.get("defaultActions"), "defaultActions"))
-        if not _redirects_to_https(actions):
+        actions = as_list(require_known(listener.props.get("defaultActions"), "defaultActions"))
+        verdicts = [_https_redirect(a) for a in actions]
+        if None in verdicts and False not in verdicts:
+            raise Unresolved("defaultActions (type, redirect protocol)")
+        if not actions or False in verdicts:
             yield Finding(
                 f"{listener.label} serves plain HTTP; allowed: HTTPS with a TLS 1.2+ "
                 "sslPolicy, or HTTP whose default actions only redirect to HTTPS",

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from gatehouse_guard.model import Resource, StackIndex, as_list, text_values
-from gatehouse_guard.rules.unknowns import Unresolved, is_unknown, require
+from gatehouse_guard.rules.unknowns import UNKNOWN, Unresolved, is_unknown, require, require_known
 
 VPC = "aws:ec2/vpc:Vpc"
 VPC_IPV4_CIDR = "aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation"
@@ -47,16 +47,21 @@ class Attached:
     foreign: tuple[str, ...]  # ids of groups it does not
     pending: int  # references not resolvable yet (unknown ids)
     declared: int  # how many references there are at all
+    pending_what: str = ""  # where the first of those is, for the message
 
 
 def _ingress(source, protocol, from_port, to_port, cidrs, prefix_lists, groups) -> IngressRule:
-    require([protocol, from_port, to_port, cidrs, prefix_lists],
-            f"{source} (protocol, ports, sources)")
+    # Unknown parts stay UNKNOWN: `rule_problem` judges what is known first (a preview must
+    # still fail on a known bad port or CIDR) and only then gives up on the rest.
     return IngressRule(
-        source, str(protocol or "").lower(), from_port, to_port,
+        source, protocol if is_unknown(protocol) else str(protocol or "").lower(), from_port, to_port,
         tuple(c for c in cidrs if c), tuple(p for p in prefix_lists if p),
         tuple(g for g in groups if g),
     )
+
+
+def _whole_unknown_rule(source: str) -> IngressRule:
+    return IngressRule(source, UNKNOWN, UNKNOWN, UNKNOWN, (UNKNOWN,), (), ())
 
 
 class SecurityGroups:
@@ -104,25 +109,30 @@ class SecurityGroups:
                 groups[group.urn or group.name] = group
             elif isinstance(value, str) and value:
                 foreign.append(value)
-        pending = 0
+        pending, pending_what = 0, ""
+        owner = references[0][0] if references else None
         for key, count in unknown.items():
-            found = [self._groups[u] for u in sources[key].property_dependencies.get(key[1], ())
+            source = sources[key]
+            found = [self._groups[u] for u in source.property_dependencies.get(key[1], ())
                      if u in self._groups]
             for group in found:
                 groups[group.urn or group.name] = group
-            pending += max(0, count - len(found))
-        return Attached(tuple(groups.values()), tuple(dict.fromkeys(foreign)), pending, len(references))
+            if count > len(found):
+                pending += count - len(found)
+                pending_what = pending_what or (
+                    f"a security group id in {key[1]}" if source is owner
+                    else f"the security group id of {source.label}")
+        return Attached(tuple(groups.values()), tuple(dict.fromkeys(foreign)), pending, len(references),
+                        pending_what)
 
     def referenced(self, source: Resource, prop: str, values: Sequence[object]) -> list[str]:
         """Referenced group ids of a rule; an unknown one stands for the declared group the prop
-        depends on, or is Unresolved."""
-        ids = []
+        depends on, or stays UNKNOWN for `rule_problem` to defer."""
+        ids: list = []
         for value in values:
             if is_unknown(value):
                 found = [u for u in source.property_dependencies.get(prop, ()) if u in self._groups]
-                if not found:
-                    raise Unresolved(f"{source.label} {prop}")
-                ids.extend(found)
+                ids.extend(found or [UNKNOWN])
             elif isinstance(value, str) and value:
                 ids.append(value)
         return ids
@@ -147,8 +157,11 @@ class SecurityGroups:
     def ingress(self, group: Resource) -> list[IngressRule]:
         """Inline rules, then every separate rule resource, in stack order."""
         rules = []
-        inline = as_list(require(group.props.get("ingress"), f"{group.label} ingress"))
-        for i, rule in enumerate(r for r in inline if isinstance(r, Mapping)):
+        inline = as_list(require_known(group.props.get("ingress"), f"{group.label} ingress"))
+        for i, rule in enumerate(r for r in inline if isinstance(r, Mapping) or is_unknown(r)):
+            if is_unknown(rule):
+                rules.append(_whole_unknown_rule(f"{group.label} ingress[{i}]"))
+                continue
             rules.append(_ingress(
                 f"{group.label} ingress[{i}]", rule.get("protocol"), rule.get("fromPort"),
                 rule.get("toPort"),
@@ -243,6 +256,8 @@ def overlaps(cidr: str, networks: Sequence[str]) -> bool:
 
 def port(value) -> str:
     # The engine sends numbers as floats (protobuf Struct): show 443, not 443.0.
+    if is_unknown(value):
+        return "(unknown)"
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
@@ -250,23 +265,30 @@ def rule_problem(
     rule: IngressRule, allowed: Sequence[str], *, ports: Sequence[int], groups: SecurityGroups,
     vpn_cidrs: Sequence[str] = (),
 ) -> str | None:
-    """What `rule` admits beyond tcp on `ports` from `allowed` networks, or None."""
-    if rule.protocol not in _TCP:
+    """What `rule` admits beyond tcp on `ports` from `allowed` networks, or None; judged on its
+    known parts, raising Unresolved only when no known part is wrong and an unknown one could be."""
+    ends = (rule.from_port, rule.to_port)
+    if not is_unknown(rule.protocol) and rule.protocol not in _TCP:
         what = "all protocols and ports" if rule.protocol in ("-1", "all") else rule.protocol
         return f"admits {what}"
-    if rule.from_port != rule.to_port or rule.from_port not in ports:
+    # A range with one known end outside `ports` admits that port, whatever the other end is.
+    known_ends = [p for p in ends if not is_unknown(p)]
+    if any(p not in ports for p in known_ends) or (len(known_ends) == 2 and ends[0] != ends[1]):
         return f"admits tcp ports {port(rule.from_port)}-{port(rule.to_port)}"
-    shown = f"tcp/{port(rule.from_port)}"
-    outside = [c for c in rule.cidrs if not within(str(c), allowed)]
+    shown = f"tcp/{port(rule.from_port)}" if not any(map(is_unknown, (rule.protocol, *ends))) else "traffic"
+    outside = [c for c in rule.cidrs if not is_unknown(c) and not within(str(c), allowed)]
     if outside:
         vpn = [c for c in outside if overlaps(str(c), vpn_cidrs)]
         note = f" (VPN range{'s' if len(vpn) > 1 else ''} {', '.join(vpn)}: never in prod)" if vpn else ""
         return f"admits {shown} from {', '.join(map(str, outside))}{note}"
-    if rule.prefix_lists:
-        return f"admits {shown} from prefix list {', '.join(rule.prefix_lists)}"
+    prefix_lists = [p for p in rule.prefix_lists if not is_unknown(p)]
+    if prefix_lists:
+        return f"admits {shown} from prefix list {', '.join(prefix_lists)}"
     # A referenced group admits whatever holds it; one this stack declares lives in its VPC.
-    foreign = [g for g in rule.groups if g != "self" and not groups.declares(g)]
+    foreign = [g for g in rule.groups if g != "self" and not is_unknown(g) and not groups.declares(g)]
     if foreign:
         return (f"admits {shown} from members of security group {', '.join(foreign)}, which this "
                 "stack does not declare, so who holds it cannot be checked")
+    require([rule.protocol, *ends, *rule.cidrs, *rule.prefix_lists, *rule.groups],
+            f"{rule.source} (protocol, ports, sources)")
     return None
