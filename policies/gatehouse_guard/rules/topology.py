@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from gatehouse_guard.model import Resource, StackIndex, as_list, text_values
 from gatehouse_guard.rules.api_exposure import REST_API, endpoint_types
+from gatehouse_guard.rules.endpoint_network import VPC_ENDPOINT, is_execute_api_endpoint
 from gatehouse_guard.rules.unknowns import Unresolved, is_unknown
 
 FUNCTION = "aws:lambda/function:Function"
@@ -25,7 +26,6 @@ HTTP_API = "aws:apigatewayv2/api:Api"
 HTTP_API_INTEGRATION = "aws:apigatewayv2/integration:Integration"
 LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
 LISTENER = "aws:lb/listener:Listener"
-VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 DOMAIN_NAME = "aws:apigateway/domainName:DomainName"
 STAGE = "aws:apigateway/stage:Stage"
 VISIBILITY_TAG = "gatehouse:visibility"
@@ -89,13 +89,10 @@ class Topology:
                            "qualifiedInvokeArn")
             for name in text_values(function.props.get("name")):
                 self._function_by_name.setdefault(name, function)
-        self.aliases: dict[str, Resource] = {}  # alias urn -> function
-        for alias in index.of(ALIAS):
+        for alias in index.of(ALIAS):  # an alias (by URN or ARN) stands for its function
             function = self._function_named(alias.props.get("functionName"), alias, "functionName")
             if function is not None:
                 self._remember(self._function_by_key, alias, "arn", "invokeArn", to=function)
-                if alias.urn:
-                    self.aliases[alias.urn] = function
         self.routes = list(self._routes())
         self._apis_routing: dict[str, list[Resource]] = {}
         for api, function, _ in self.routes:
@@ -116,10 +113,7 @@ class Topology:
             lb = self.internal_lb(listener, "loadBalancerArn")
             if lb is not None:
                 self._remember(self._internal_lb_by_key, listener, "arn", "id", to=lb)
-        self.endpoints = [
-            e for e in index.of(VPC_ENDPOINT)
-            if str(e.props.get("serviceName") or "").endswith(".execute-api")
-        ]
+        self.endpoints = [e for e in index.of(VPC_ENDPOINT) if is_execute_api_endpoint(e)]
         self.private_domains = [d for d in index.of(DOMAIN_NAME) if is_private_rest_api(d)]
 
     # -- joins -------------------------------------------------------------------------------
