@@ -123,9 +123,8 @@ def _check_permission_source(permission: Resource, *, topology: Topology) -> Ite
     api, api_id = _api_named_by(topology, permission, "sourceArn")
     if api is None:
         # A missing sourceArn, or one naming no API or any API, is lambda-permission-scoped's
-        # finding; so is
-        # one unknown in a preview with no dependency naming the API (that policy defers it,
-        # and this one sees the known value after the update).
+        # finding; so is one unknown in a preview with no dependency naming the API (that
+        # policy defers it, and this one sees the known value after the update).
         source_arn = permission.props.get("sourceArn")
         if not source_arn or is_unknown(source_arn) or not api_id or set("*?") & set(api_id):
             return
