@@ -54,7 +54,9 @@ def test_an_open_separate_policy_is_judged_beside_a_good_inline_one():
 
 
 def test_two_sources_are_a_finding_in_prod_even_when_both_are_good():
-    found = messages(with_separate_policy(prod_stack(), private_policy(vpn=False)))
+    also_good = private_policy(vpn=False)
+    also_good["Statement"][0]["Sid"] = "AdmitOurEndpoint"
+    found = messages(with_separate_policy(prod_stack(), also_good))
     assert found == [
         "RestApi 'private-api' has 2 resource policy sources (its inline policy, RestApiPolicy "
         "'private-api-policy'); the one in force is whichever was applied last, so the program "
@@ -164,3 +166,18 @@ def test_a_domain_id_unknown_in_preview_defers_only_an_id_specific_arn():
 def test_the_endpoint_in_the_baseline_is_the_one_admitted():
     # Guards the fixtures the tests above rely on.
     assert OUR_VPCE in find(prod_stack(), "private-api").props["policy"]
+
+
+def test_a_refreshed_api_echoing_its_rest_api_policy_is_one_source():
+    """After AWS applies a RestApiPolicy, a refreshed RestApi reports the same document as its
+    `policy` output, with the shorthand written out as the API's ARN: not a second source."""
+    good = private_policy(vpn=False)
+    echoed = json.loads(json.dumps(good).replace('"execute-api:/*"', f'"{EXECUTION_ARN}/*"'))
+    resources = with_separate_policy(changed(prod_stack(), "private-api", policy=json.dumps(echoed)), good)
+    assert messages(resources) == []
+
+
+def test_an_inline_policy_that_differs_from_the_rest_api_policy_is_two_sources():
+    other = private_policy(vpn=True)
+    resources = with_separate_policy(prod_stack(), other)
+    assert any("has 2 resource policy sources" in m for m in messages(resources))

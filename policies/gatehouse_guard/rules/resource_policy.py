@@ -250,7 +250,36 @@ def policy_sources(api: Resource, index: StackIndex) -> list[PolicySource]:
             from_body = _body_policy(put.props.get("body"), f"{put.label} body")
             if from_body is not None:
                 sources.append(PolicySource(f"{put.label} body's x-amazon-apigateway-policy", from_body))
+    # A stack policy reads outputs: once AWS has applied a RestApiPolicy (or a body's policy), a
+    # refreshed RestApi reports that same document as its `policy`. That echo is no second source.
+    others = [_canonical(s.raw, api) for s in sources if s.label]
+    if sources and not sources[0].label and _canonical(sources[0].raw, api) in others:
+        sources = sources[1:]
     return sources
+
+
+def _canonical(raw: Any, api: Resource) -> Any:
+    """A policy document in a form two spellings of it share: parsed, keys sorted, one-item
+    lists as their item, list order ignored, and the `execute-api:/` shorthand written out as the
+    API's ARN (AWS stores it so); None when it cannot be read."""
+    try:
+        document = load_document(raw) if not is_unknown(raw) else None
+    except ValueError:
+        return None
+    arn = api.props.get("executionArn")
+    prefix = f"{arn}/" if isinstance(arn, str) and not is_unknown(arn) else SHORTHAND
+
+    def norm(value: Any, key: str = "") -> Any:
+        if isinstance(value, Mapping):
+            return tuple(sorted((k, norm(v, k)) for k, v in value.items()))
+        if isinstance(value, list | tuple):
+            items = sorted({repr(norm(v, key)): norm(v, key) for v in value}.items())
+            return items[0][1] if len(items) == 1 else tuple(v for _, v in items)
+        if key in ("Resource", "NotResource") and isinstance(value, str) and value.startswith(SHORTHAND):
+            return prefix + value[len(SHORTHAND):]
+        return value
+
+    return None if document is None else norm(document)
 
 
 def _targets(
