@@ -114,6 +114,14 @@ def test_a_rest_vpc_link_from_the_public_api_to_an_internal_nlb_is_a_violation()
            "internal load balancer LoadBalancer 'private-nlb'" in message
 
 
+def test_a_rest_vpc_link_v2_to_the_internal_alb_is_a_violation():
+    resources = added(base(), "aws:apigateway/integration:Integration", "via-link-v2",
+                      rest_integration(type="HTTP_PROXY", connectionType="VPC_LINK", connectionId="vl2abc",
+                                       integrationTarget=ALB_ARN, uri=f"https://{DOMAIN}/"))
+    [message] = messages(resources)
+    assert "through VPC link vl2abc to internal load balancer LoadBalancer 'private-domain-alb'" in message
+
+
 def test_a_rest_vpc_link_through_a_stage_variable_cannot_be_checked():
     resources = added(with_nlb(base()), "aws:apigateway/integration:Integration", "via-var",
                       rest_integration(type="HTTP_PROXY", connectionType="VPC_LINK",

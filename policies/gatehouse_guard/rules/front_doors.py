@@ -138,7 +138,12 @@ def _rest_integration(integration: Resource, *, doors: _Doors) -> Iterator[Findi
     if str(integration.props.get("connectionType") or "").upper() == "VPC_LINK":
         connection = require(integration.props.get("connectionId"), "connectionId")
         link = _lookup(doors.rest_vpc_links, integration, "connectionId")
-        if link is None:
+        if integration.props.get("integrationTarget") or integration.property_dependencies.get("integrationTarget"):
+            # VPC link V2: `integrationTarget` is the ALB or NLB itself (pulumi-aws: "ALB or NLB
+            # ARN to send the request to. Used for private integrations with VPC Link V2").
+            target = doors.vpc_link_target(integration, "integrationTarget")
+            reached = f"VPC link {connection} to {target}" if target else None
+        elif link is None:
             reached = f"VPC link {connection}, which this stack does not declare, so what it reaches cannot be checked"
         else:
             require(link.props.get("targetArn"), f"{link.label} targetArn")
