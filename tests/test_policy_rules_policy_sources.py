@@ -181,3 +181,9 @@ def test_an_inline_policy_that_differs_from_the_rest_api_policy_is_two_sources()
     other = private_policy(vpn=True)
     resources = with_separate_policy(prod_stack(), other)
     assert any("has 2 resource policy sources" in m for m in messages(resources))
+
+
+def test_two_sources_both_unknown_in_a_preview_are_not_taken_for_an_echo():
+    resources = with_separate_policy(changed(prod_stack(), "private-api", policy=UNKNOWN), OPEN)
+    resources = changed(resources, "private-api-policy", policy=UNKNOWN)
+    assert any("has 2 resource policy sources" in m for m in messages(resources))

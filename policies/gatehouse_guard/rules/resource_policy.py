@@ -252,8 +252,8 @@ def policy_sources(api: Resource, index: StackIndex) -> list[PolicySource]:
                 sources.append(PolicySource(f"{put.label} body's x-amazon-apigateway-policy", from_body))
     # A stack policy reads outputs: once AWS has applied a RestApiPolicy (or a body's policy), a
     # refreshed RestApi reports that same document as its `policy`. That echo is no second source.
-    others = [_canonical(s.raw, api) for s in sources if s.label]
-    if sources and not sources[0].label and _canonical(sources[0].raw, api) in others:
+    inline = _canonical(sources[0].raw, api) if sources and not sources[0].label else None
+    if inline is not None and inline in [_canonical(s.raw, api) for s in sources[1:]]:
         sources = sources[1:]
     return sources
 
