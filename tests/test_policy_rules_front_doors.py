@@ -96,7 +96,7 @@ def test_a_url_built_from_the_private_api_id_is_caught_by_dependency_in_a_previe
     resources = added(base(), "aws:apigateway/integration:Integration", "relay",
                       rest_integration(type="HTTP_PROXY", uri=UNKNOWN), uri=(private.urn,))
     [message] = messages(resources)
-    assert "to RestApi 'private-api'" in message
+    assert "to the PRIVATE RestApi 'private-api'" in message
 
 
 def with_nlb(resources):
@@ -224,3 +224,41 @@ def test_a_zone_made_private_by_a_zone_association_is_not_public():
         "zoneId": "Z0PUBLIC", "name": DOMAIN, "type": "A",
         "aliases": [{"name": ALB_DNS, "zoneId": "Z35SXDOTRQ7X7K", "evaluateTargetHealth": False}]})
     assert messages(resources) == []
+
+
+# -- during a preview the ALB's ARN and DNS name are unknown: the dependency still joins ----------
+
+def alb_urn():
+    return find(base(), "private-domain-alb").urn
+
+
+@pytest.mark.parametrize("type_, props, shown", [
+    ("aws:cloudfront/vpcOrigin:VpcOrigin", {"vpcOriginEndpointConfig": UNKNOWN}, "a CloudFront origin"),
+    ("aws:globalaccelerator/endpointGroup:EndpointGroup", {"endpointConfigurations": [{"endpointId": UNKNOWN}]},
+     "puts Global Accelerator"),
+])
+def test_a_front_built_from_the_internal_alb_is_caught_by_dependency(type_, props, shown):
+    prop = next(iter(props))
+    resources = added(base(), type_, "front", props, **{prop: (alb_urn(),)})
+    [finding] = check_front_doors(resources)
+    assert not finding.unknown and shown in finding.message and "private-domain-alb" in finding.message
+
+
+def test_a_distribution_whose_origin_is_built_from_a_vpc_origin_on_the_alb_is_caught():
+    resources = added(base(), "aws:cloudfront/vpcOrigin:VpcOrigin", "cdn-origin", {"id": UNKNOWN,
+                      "vpcOriginEndpointConfig": UNKNOWN}, vpcOriginEndpointConfig=(alb_urn(),))
+    origin = find(resources, "cdn-origin")
+    resources = added(resources, "aws:cloudfront/distribution:Distribution", "cdn",
+                      {"origins": [{"originId": "alb", "domainName": UNKNOWN,
+                                    "vpcOriginConfig": {"vpcOriginId": UNKNOWN}}]}, origins=(origin.urn,))
+    found = [f.message for f in check_front_doors(resources)]
+    assert any("Distribution 'cdn' has an origin built from internal load balancer" in m for m in found)
+
+
+def test_a_public_record_aliasing_the_alb_is_caught_by_dependency():
+    resources = added(with_public_zone(base()), "aws:route53/record:Record", "svc", {
+        "zoneId": "Z0PUBLIC", "name": "svc.example.com", "type": "A",
+        "aliases": [{"name": UNKNOWN, "zoneId": UNKNOWN, "evaluateTargetHealth": False}]},
+        aliases=(alb_urn(),))
+    [message] = messages(resources)
+    assert "points at internal load balancer LoadBalancer 'private-domain-alb'" in message

@@ -24,7 +24,7 @@ from gatehouse_guard.rules.topology import (
     Topology,
     host_of,
 )
-from gatehouse_guard.rules.unknowns import checked, require
+from gatehouse_guard.rules.unknowns import Unresolved, checked, is_unknown, require
 
 REST_VPC_LINK = "aws:apigateway/vpcLink:VpcLink"
 HTTP_API_VPC_LINK = "aws:apigatewayv2/vpcLink:VpcLink"
@@ -45,8 +45,15 @@ class _Doors:
     def __init__(self, topology: Topology) -> None:
         self.topology = topology
         index = topology.index
-        self.private_by_urn = {r.urn: r for r in (*topology.private_apis, *topology.endpoints,
-                                                  *topology.private_domains, *topology.internal_lbs) if r.urn}
+        # What each private resource is called in a finding, by URN (dependency joins).
+        self.private_by_urn = {
+            r.urn: f"{what} {r.label}"
+            for what, rs in (("the PRIVATE", topology.private_apis),
+                             ("execute-api endpoint", topology.endpoints),
+                             ("private custom domain", topology.private_domains),
+                             ("internal load balancer", topology.internal_lbs))
+            for r in rs if r.urn
+        }
         self.declared_lbs = _keyed(topology.load_balancers, "arn", "id")
         for listener in index.of("aws:lb/listener:Listener"):
             for key in (listener.urn, *text_values(listener.props.get("arn"))):
@@ -78,9 +85,20 @@ class _Doors:
             host = self.topology.private_host(text)
             if host:
                 return host
+        return self.depended_on(source, prop)
+
+    def depended_on(self, source: Resource, prop: str) -> str | None:
+        """The private thing `source.props[prop]` was built from (its value may be unknown in a
+        preview, or nested where a value match cannot see it), or None."""
         for urn in source.property_dependencies.get(prop, ()):
             if urn in self.private_by_urn:
-                return self.private_by_urn[urn].label
+                return self.private_by_urn[urn]
+            origin = self.vpc_origins.get(urn)
+            if origin is not None:
+                lbs = _internal_lbs_in(self, origin.props.get("vpcOriginEndpointConfig"), "arn")
+                lb = lbs[0] if lbs else self.topology.internal_lb(origin, "vpcOriginEndpointConfig")
+                if lb is not None:
+                    return f"internal load balancer {lb.label}"
         return None
 
     def vpc_link_target(self, source: Resource, prop: str) -> str | None:
@@ -207,13 +225,29 @@ _LB_FRONTS = {
 
 def _in_front_of_lb(resource: Resource, *, doors: _Doors) -> Iterator[Finding]:
     prop, key, does = _LB_FRONTS[resource.type]
-    for lb in _internal_lbs_in(doors, require(resource.props.get(prop), prop), key):
-        yield Finding(f"{resource.label} {does.format(lb=f'internal load balancer {lb.label}')}; {_ALLOWED}",
-                      resource.urn or None)
+    value = resource.props.get(prop)
+    reached = [f"internal load balancer {lb.label}" for lb in
+               _internal_lbs_in(doors, [] if is_unknown(value) else value, key)]
+    by_dependency = doors.depended_on(resource, prop)
+    if not reached and by_dependency:
+        reached = [by_dependency]
+    if not reached:
+        require(value, prop)
+    for target in reached:
+        yield Finding(f"{resource.label} {does.format(lb=target)}; {_ALLOWED}", resource.urn or None)
 
 
 def _distribution(distribution: Resource, *, doors: _Doors) -> Iterator[Finding]:
-    for origin in _mappings(require(distribution.props.get("origins"), "origins")):
+    origins = distribution.props.get("origins")
+    by_dependency = doors.depended_on(distribution, "origins")
+    if by_dependency and (is_unknown(origins) or _contains_unknown_part(origins)):
+        yield Finding(
+            f"{distribution.label} has an origin built from {by_dependency}: it serves the private "
+            f"side to the internet through CloudFront; {_ALLOWED}",
+            distribution.urn or None,
+        )
+        return
+    for origin in _mappings(require(origins, "origins")):
         vpc = origin.get("vpcOriginConfig")
         reached = None
         if isinstance(vpc, Mapping):
@@ -274,6 +308,9 @@ def _record(record: Resource, *, doors: _Doors) -> Iterator[Finding]:
     targets = [a.get("name") for a in _mappings(record.props.get("aliases"))]
     targets += text_values(record.props.get("records"))
     problem = _record_problem(doors, name, targets)
+    for prop in ("aliases", "records"):
+        reached = None if problem else doors.depended_on(record, prop)
+        problem = problem or (f"points at {reached}" if reached else None)
     if problem:
         yield Finding(
             f"{record.label} in PUBLIC hosted zone {zone.label} {problem}: the private API's "
@@ -299,3 +336,11 @@ def _records_exclusive(records: Resource, *, doors: _Doors) -> Iterator[Finding]
             )
 
 
+
+
+def _contains_unknown_part(value: Any) -> bool:
+    try:
+        require(value, "")
+    except Unresolved:
+        return True
+    return False
