@@ -14,6 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.backend import ServiceBackend
+from components.health_route import add_health_route
 from stack_config.model import Service
 
 STAGE_NAME = "v1"
@@ -74,6 +75,7 @@ def serve(
     CloudWatch Logs role (aws.apigateway.Account) that access logging requires.
     """
     served = add_routes(parent, name, api, routed)
+    add_health_route(parent, name, api, served)
     allow_invoke(parent, name, api, routed)
     if policy is not None:
         served.add(policy, "policy", document=policy.policy)
