@@ -205,7 +205,7 @@ POLICIES = [
         properties={"allowedEndpointIds": ALLOWED_ENDPOINT_IDS, **_NETWORK},
     ),
     stack_policy_of(
-        # One policy for both gates: each stack policy costs the SDK a full copy of the stack.
+        # One policy for both gates to the private API: the same networks, the same config.
         "endpoint-security-group",
         "The execute-api endpoint's and the ALB's security groups admit only the VPC and consumers.",
         lambda rs, c: [
