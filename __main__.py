@@ -6,6 +6,7 @@ Reads config once, builds the components, exports outputs; creates no resource i
 
 import pulumi
 
+from components.alarms import Alarms, AlarmsArgs, WatchedApi, WatchedFunction
 from components.api_gateway_account import ApiGatewayAccount
 from components.backend import ServiceBackend, ServiceBackendArgs
 from components.call_examples import curl_lines, example_path
@@ -14,15 +15,32 @@ from components.endpoint import ExecuteApiEndpoint, ExecuteApiEndpointArgs
 from components.network import Network, NetworkArgs
 from components.private_api import PrivateApi, PrivateApiArgs
 from components.public_api import PublicApi, PublicApiArgs
+from components.public_domain import PublicCustomDomain, PublicCustomDomainArgs
 from components.resource_policy import allowed_networks
 from components.rest_api_parts import STAGE_NAME, RoutedService
+from components.shared_endpoint import SharedExecuteApiEndpoint, SharedExecuteApiEndpointArgs
+from components.stage_throttling import StageThrottling, StageThrottlingArgs
+from components.waf import PublicWaf, PublicWafArgs
 from stack_config.pulumi_source import read_stack_config
 
 config = read_stack_config()  # a bad value stops here, before anything is registered
 tags = {"gatehouse:stack": config.stack, "gatehouse:environment": config.environment}
 
-if config.manage_api_gateway_account:
-    ApiGatewayAccount("apigw-account", tags)
+# Execution logging (method settings) needs the account's CloudWatch role first.
+logging_role = [ApiGatewayAccount("apigw-account", tags)] if config.manage_api_gateway_account else []
+watched_apis: list[WatchedApi] = []
+
+
+def watch(key: str, api, services) -> WatchedApi:
+    return WatchedApi(key, api.api_name, api.stage_name, max(s.service.timeout_seconds for s in services))
+
+
+def throttle(name: str, api, services) -> StageThrottling:
+    return StageThrottling(name, StageThrottlingArgs(
+        rest_api_id=api.api_id, stage_name=api.stage_name, default=config.throttling,
+        services=[s.service for s in services], depends_on=logging_role,
+    ))
+
 
 routed = {
     service.name: RoutedService(
@@ -45,10 +63,30 @@ private = [routed[s.name] for s in config.services_with("private")]
 if public:
     public_api = PublicApi(
         "public-api",
-        PublicApiArgs(services=public, log_retention_days=config.log_retention_days, tags=tags),
+        PublicApiArgs(
+            services=public, log_retention_days=config.log_retention_days, tags=tags,
+            cognito_user_pool_arns=config.public_api.cognito_user_pool_arns,
+        ),
     )
+    throttle("public-api-throttling", public_api, public)
+    watched_apis.append(watch("public", public_api, public))
+    public_url = public_api.invoke_url
+    if config.public_api.waf.enabled:
+        waf = PublicWaf("public-api-waf", PublicWafArgs(
+            stage_arn=public_api.stage_arn, rate_limit=config.public_api.waf.rate_limit,
+            log_group_name=f"aws-waf-logs-gatehouse-{config.stack}-public",
+            log_retention_days=config.log_retention_days, tags=tags,
+        ))
+        pulumi.export("publicWebAclArn", waf.web_acl_arn)
+    if config.public_api.custom_domain is not None:
+        public_domain = PublicCustomDomain("public-domain", PublicCustomDomainArgs(
+            spec=config.public_api.custom_domain, rest_api_id=public_api.api_id,
+            stage_name=public_api.stage_name, tags=tags,
+        ))
+        public_url = public_domain.url
     pulumi.export("publicApiId", public_api.api_id)
     pulumi.export("publicInvokeUrl", public_api.invoke_url)
+    pulumi.export("publicUrl", public_url)
 
 if private:
     settings = config.private_api
@@ -59,18 +97,29 @@ if private:
         is_prod=config.is_prod,
     )
     network = Network("network", NetworkArgs(spec=config.network, tags=tags))
-    endpoint = ExecuteApiEndpoint(
-        "execute-api",
-        ExecuteApiEndpointArgs(
-            region=config.region,
-            vpc_id=network.vpc_id,
-            subnet_ids=network.subnet_ids,
-            vpc_cidr=config.vpc_cidr,
-            extra_ingress_cidrs=[c for c in networks if c != config.vpc_cidr],
-            private_dns=settings.private_dns,
-            tags=tags,
-        ),
-    )
+    if settings.vpc_endpoint_id is not None:
+        endpoint = SharedExecuteApiEndpoint(
+            "execute-api",
+            SharedExecuteApiEndpointArgs(
+                endpoint_id=settings.vpc_endpoint_id,
+                region=config.region,
+                vpc_id=network.vpc_id,
+                subnet_count=config.subnet_count,
+            ),
+        )
+    else:
+        endpoint = ExecuteApiEndpoint(
+            "execute-api",
+            ExecuteApiEndpointArgs(
+                region=config.region,
+                vpc_id=network.vpc_id,
+                subnet_ids=network.subnet_ids,
+                vpc_cidr=config.vpc_cidr,
+                extra_ingress_cidrs=[c for c in networks if c != config.vpc_cidr],
+                private_dns=settings.private_dns,
+                tags=tags,
+            ),
+        )
     private_api = PrivateApi(
         "private-api",
         PrivateApiArgs(
@@ -82,6 +131,8 @@ if private:
             tags=tags,
         ),
     )
+    throttle("private-api-throttling", private_api, private)
+    watched_apis.append(watch("private", private_api, private))
     domain = config.custom_domain
     if domain.mode != "none":
         custom_domain = PrivateCustomDomain(
@@ -119,3 +170,17 @@ if private:
             )
         ),
     )
+
+alarms = Alarms(
+    "alarms",
+    AlarmsArgs(
+        region=config.region,
+        dashboard_name=f"gatehouse-{config.stack}",
+        apis=watched_apis,
+        functions=[WatchedFunction(name, item.backend.function_name) for name, item in routed.items()],
+        topic_arn=config.alarms.topic_arn,
+        tags=tags,
+    ),
+)
+pulumi.export("alarmTopicArn", alarms.topic_arn)
+pulumi.export("dashboardUrl", alarms.dashboard_url)

@@ -31,6 +31,7 @@ class PrivateApiArgs:
 
 class PrivateApi(pulumi.ComponentResource):
     api_id: pulumi.Output[str]
+    api_name: pulumi.Output[str]
     stage_name: pulumi.Output[str]
     invoke_url: pulumi.Output[str]
     policy: pulumi.Output[str]
@@ -39,6 +40,8 @@ class PrivateApi(pulumi.ComponentResource):
         super().__init__(TYPE, name, None, opts)
         if any(item.service.visibility != "private" for item in args.services):
             raise ValueError("the private API serves private services only")
+        if any(r.auth == "cognito" for item in args.services for r in item.service.routes):
+            raise ValueError("the private API takes auth none or iam, never cognito")
         tags = {**args.tags, "exposure": "private"}
         endpoint_ids = pulumi.Output.all(args.endpoint_id, *args.extra_endpoint_ids)
         self.policy = endpoint_ids.apply(
@@ -60,6 +63,7 @@ class PrivateApi(pulumi.ComponentResource):
             policy=self.policy, log_retention_days=args.log_retention_days, tags=tags,
         )
         self.api_id = api.id
+        self.api_name = api.name
         self.stage_name = stage.stage_name
         self.invoke_url = stage.invoke_url
         self.register_outputs({"apiId": self.api_id, "invokeUrl": self.invoke_url})

@@ -19,10 +19,15 @@ class PublicApiArgs:
     services: Sequence[RoutedService]
     log_retention_days: int
     tags: dict[str, str]
+    cognito_user_pool_arns: Sequence[str] = ()
+    """The Cognito authorizer's user pools; required when a route has auth cognito."""
 
 
 class PublicApi(pulumi.ComponentResource):
     api_id: pulumi.Output[str]
+    api_name: pulumi.Output[str]
+    stage_name: pulumi.Output[str]
+    stage_arn: pulumi.Output[str]
     invoke_url: pulumi.Output[str]
 
     def __init__(self, name: str, args: PublicApiArgs, opts: pulumi.ResourceOptions | None = None):
@@ -40,7 +45,11 @@ class PublicApi(pulumi.ComponentResource):
         stage = rest_api_parts.serve(
             self, name, api, args.services,
             policy=None, log_retention_days=args.log_retention_days, tags=tags,
+            cognito_user_pool_arns=args.cognito_user_pool_arns,
         )
         self.api_id = api.id
+        self.api_name = api.name
+        self.stage_name = stage.stage_name
+        self.stage_arn = stage.arn
         self.invoke_url = stage.invoke_url
         self.register_outputs({"apiId": self.api_id, "invokeUrl": self.invoke_url})

@@ -13,6 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.backend import ServiceBackend
+from components.route_auth import cognito_authorizer, method_authorization
 from stack_config.model import Service
 
 STAGE_NAME = "v1"
@@ -51,18 +52,24 @@ def serve(
     policy: pulumi.Input[str] | None,
     log_retention_days: int,
     tags: dict[str, str],
+    cognito_user_pool_arns: Sequence[str] = (),
 ) -> aws.apigateway.Stage:
     """Routes, permissions, deployment and stage for `api`: everything after the API itself."""
-    settled = add_routes(parent, name, api, routed)
+    authorizer = cognito_authorizer(
+        parent, name, api, [r for item in routed for r in item.service.routes], cognito_user_pool_arns
+    )
+    settled = add_routes(parent, name, api, routed, authorizer)
     allow_invoke(parent, name, api, routed)
     return deploy(
         parent, name, api, routed, settled,
         policy=policy, log_retention_days=log_retention_days, tags=tags,
+        authorizer_settings=sorted(cognito_user_pool_arns) if authorizer else (),
     )
 
 
 def add_routes(
-    parent: pulumi.Resource, name: str, api: aws.apigateway.RestApi, routed: Sequence[RoutedService]
+    parent: pulumi.Resource, name: str, api: aws.apigateway.RestApi, routed: Sequence[RoutedService],
+    authorizer: aws.apigateway.Authorizer | None = None,
 ) -> list[pulumi.Resource]:
     """Resources, methods and Lambda proxy integrations; returns what a deployment must wait for."""
     child = pulumi.ResourceOptions(parent=parent)
@@ -74,7 +81,7 @@ def add_routes(
         if path not in resources:
             parent_path, _, part = path.rpartition("/")
             resources[path] = aws.apigateway.Resource(
-                f"{name}-res{_slug(path)}",
+                f"{name}-res{slug(path)}",
                 rest_api=api.id,
                 parent_id=resource_for(parent_path or "/"),
                 path_part=part,
@@ -85,13 +92,13 @@ def add_routes(
     settled: list[pulumi.Resource] = []
     for item in routed:
         for route in item.service.routes:
-            route_name = f"{name}-{route.method.lower()}{_slug(route.path)}"
+            route_name = f"{name}-{route.method.lower()}{slug(route.path)}"
             method = aws.apigateway.Method(
                 route_name,
                 rest_api=api.id,
                 resource_id=resource_for(route.path),
                 http_method=route.method,
-                authorization="NONE",
+                **method_authorization(route, authorizer),
                 opts=child,
             )
             integration = aws.apigateway.Integration(
@@ -133,15 +140,20 @@ def deploy(
     policy: pulumi.Input[str] | None,
     log_retention_days: int,
     tags: dict[str, str],
+    authorizer_settings: Sequence[str] = (),
 ) -> aws.apigateway.Stage:
     """A deployment replaced whenever routes or policy change, and a stage with JSON access logs
     and X-Ray tracing."""
     child = pulumi.ResourceOptions(parent=parent)
+    # A route's auth and the authorizer's user pools are part of what is deployed: changing
+    # either must redeploy too.
     routes = sorted(
-        (item.service.name, r.method, r.path) for item in routed for r in item.service.routes
+        (item.service.name, r.method, r.path, r.auth) for item in routed for r in item.service.routes
     )
     fingerprint = pulumi.Output.from_input(policy or "").apply(
-        lambda document: hashlib.sha256(json.dumps([routes, document]).encode()).hexdigest()
+        lambda document: hashlib.sha256(
+            json.dumps([routes, document, *([list(authorizer_settings)] if authorizer_settings else [])]).encode()
+        ).hexdigest()
     )
     deployment = aws.apigateway.Deployment(
         name,
@@ -164,7 +176,7 @@ def deploy(
     )
 
 
-def _slug(path: str) -> str:
+def slug(path: str) -> str:
     return "".join(
         "-" + part.strip("{}+").lower() + ("-param" if part.startswith("{") else "")
         for part in path.strip("/").split("/")

@@ -27,6 +27,15 @@ from stack_config.model import (
     StackConfig,
     TlsPolicies,
 )
+from stack_config.platform_load import (
+    check_public_api,
+    check_shared_endpoint,
+    read_alarms,
+    read_public_api,
+    read_route_auth,
+    read_stack_throttling,
+    read_throttling,
+)
 from stack_config.reader import ObjectReader
 
 NAMESPACE = "gatehouse"
@@ -62,8 +71,11 @@ def load_stack_config(raw: Mapping[str, Any], stack: str) -> StackConfig:
             f"{NAMESPACE}:environment", f"must be review for a review stack (got {environment!r})"
         )
     network = _network(top.child(f"{NAMESPACE}:network"))
+    throttling = read_stack_throttling(top)
     services = _services(top)
     private_api = _private_api(top, environment)
+    public_api = read_public_api(top, environment)
+    alarms = read_alarms(top)
     custom_domain = _custom_domain(top)
     log_retention_days = top.integer(f"{NAMESPACE}:logRetentionDays", 30, minimum=1)
     manage_account = top.boolean(f"{NAMESPACE}:manageApiGatewayAccount", False)
@@ -73,6 +85,11 @@ def load_stack_config(raw: Mapping[str, Any], stack: str) -> StackConfig:
             f"{NAMESPACE}:customDomain.mode",
             f"is {custom_domain.mode}, but no service is private: the custom domain fronts the private API",
         )
+    check_public_api(top, public_api, services, custom_domain.domain_name)
+    check_shared_endpoint(
+        top, private_api.vpc_endpoint_id, isinstance(network, AdoptNetwork),
+        private_api.private_dns, private_api.extra_vpc_endpoint_ids,
+    )
     return StackConfig(
         stack=stack,
         stack_file=stack_file,
@@ -84,6 +101,9 @@ def load_stack_config(raw: Mapping[str, Any], stack: str) -> StackConfig:
         custom_domain=custom_domain,
         log_retention_days=log_retention_days,
         manage_api_gateway_account=manage_account,
+        public_api=public_api,
+        throttling=throttling,
+        alarms=alarms,
     )
 
 
@@ -142,8 +162,9 @@ def _services(top: ObjectReader) -> tuple[Service, ...]:
         timeout_seconds = item.integer("timeoutSeconds", 10, minimum=1)
         if timeout_seconds > 29:
             raise item.error("timeoutSeconds", "must be at most 29: API Gateway's integration timeout")
+        throttling = read_throttling(item, "throttling", None)
         item.done()
-        services.append(Service(name, visibility, handler, routes, memory_mb, timeout_seconds))
+        services.append(Service(name, visibility, handler, routes, memory_mb, timeout_seconds, throttling))
     _no_shared_routes(top, services)
     return tuple(services)
 
@@ -165,9 +186,10 @@ def _routes(item: ObjectReader) -> tuple[Route, ...]:
         route_reader = item.child_of(key, value)
         method = route_reader.string("method", allowed=HTTP_METHODS)
         path = _matching(route_reader, "path", _ROUTE_PATH, "an absolute path such as /greeter or /items/{id}")
+        auth = read_route_auth(route_reader)
         route_reader.done()
-        route = Route(method, path)
-        if route in routes:
+        route = Route(method, path, auth)
+        if any((r.method, r.path) == (method, path) for r in routes):
             raise route_reader.error("path", f"repeats route {method} {path} in this service")
         routes.append(route)
     return tuple(routes)
@@ -198,6 +220,7 @@ def _private_api(top: ObjectReader, environment: str) -> PrivateApiSettings:
         ),
         vpn_cidrs=section.cidrs("vpnCidrs"),
         consumer_cidrs=section.cidrs("consumerCidrs"),
+        vpc_endpoint_id=_shared_endpoint_id(section),
     )
     section.done()
     if settings.vpn_cidrs and environment == "prod":
@@ -205,6 +228,13 @@ def _private_api(top: ObjectReader, environment: str) -> PrivateApiSettings:
             "vpnCidrs", "is allowed only in lower tiers (dev, staging, review), never in prod"
         )
     return settings
+
+
+def _shared_endpoint_id(section: ObjectReader) -> str | None:
+    if not section.has("vpcEndpointId"):
+        section.raw("vpcEndpointId", None)
+        return None
+    return _matching(section, "vpcEndpointId", _VPCE_ID, "the shared execute-api endpoint's id such as vpce-0a1b2c3d4e5f67890")
 
 
 def _custom_domain(top: ObjectReader) -> CustomDomain:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from stack_config.platform_model import Alarms, Auth, PublicApiSettings, Throttling
+
 Visibility = Literal["public", "private"]
 DomainMode = Literal["alb", "native", "none"]
 
@@ -30,6 +32,8 @@ DEFAULT_BEHIND_ALB_TLS_POLICY = "TLS_1_2"
 class Route:
     method: str
     path: str
+    auth: Auth = "none"
+    """none, iam (AWS_IAM: signed requests) or cognito (public API only)."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,8 @@ class Service:
     routes: tuple[Route, ...]
     memory_mb: int = 256
     timeout_seconds: int = 10
+    throttling: Throttling | None = None
+    """None: the stack-wide `throttling` applies to this service's routes."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,9 @@ class PrivateApiSettings:
     """Developers' VPN ranges. Lower tiers only; rejected in prod."""
     consumer_cidrs: tuple[str, ...] = ()
     """Other networks (peered VPCs, on-premises) that reach the API through allowed endpoints."""
+    vpc_endpoint_id: str | None = None
+    """None: the stack creates its own execute-api endpoint. An id: adopt the organisation's
+    shared endpoint instead (no endpoint, no security group created)."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +121,9 @@ class StackConfig:
     manage_api_gateway_account: bool = False
     """Off by default: the CloudWatch Logs role is one setting per account and region, so exactly
     one stack there should manage it (see components/api_gateway_account.py)."""
+    public_api: PublicApiSettings = field(default_factory=PublicApiSettings)
+    throttling: Throttling = field(default_factory=Throttling)
+    alarms: Alarms = field(default_factory=Alarms)
 
     @property
     def is_prod(self) -> bool:
