@@ -13,6 +13,7 @@ from components.resource_policy import build_private_api_policy
 from pipeline import render
 from pipeline.stack_files import PROJECT_DIR, stack_config_map
 from stack_config import ConfigError
+from tests.platform_support import PLATFORM_RESOURCES
 from tests.program_support import copy_stack_file, only, policy_of, project_copy, rendered
 
 # What every stack with one public and one private service builds, whatever the domain mode.
@@ -86,6 +87,10 @@ EXPECTED = {
         "aws:route53/record:Record": 1,
     }),
 }
+
+
+# WAF, throttling and alarms: see tests/platform_support.py and tests/test_platform_program.py.
+EXPECTED = {stack: total(resources, PLATFORM_RESOURCES[stack]) for stack, resources in EXPECTED.items()}
 
 
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])

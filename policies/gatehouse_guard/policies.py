@@ -30,6 +30,7 @@ from gatehouse_guard.rules import (
     observability,
     resource_policy,
     routing,
+    web_acl,
 )
 from gatehouse_guard.rules.unknowns import Unresolved, plain
 
@@ -243,6 +244,11 @@ POLICIES = [
         "no-mixed-gateways",
         "A private service is routed only from the PRIVATE API, a public one only from public.",
         lambda rs, c: routing.check_gateway_mixing(rs),
+    ),
+    stack_policy_of(
+        "public-stage-web-acl",
+        "In prod every public API stage is associated with a WAF web ACL.",
+        lambda rs, c: web_acl.check_public_stages_have_web_acl(rs, tier=c["tier"]),
     ),
     resource_policy_of(
         "stage-observability",
