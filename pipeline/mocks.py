@@ -136,6 +136,8 @@ class GatehouseMocks(pulumi.runtime.Mocks):
     def _rest_api(self, name: str, state: dict) -> tuple[str, dict]:
         api_id = _alnum(name, 10)
         return api_id, {
+            # Pulumi's auto-name: the logical name and a random suffix (metrics use this name).
+            "name": state.get("name") or f"{_logical(name)}-{_hex(name, 7)}",
             "rootResourceId": _alnum(name + "root", 10),
             "executionArn": f"arn:aws:execute-api:{self.region}:{ACCOUNT_ID}:{api_id}",
             "arn": f"arn:aws:apigateway:{self.region}::/restapis/{api_id}",

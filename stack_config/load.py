@@ -36,6 +36,7 @@ from stack_config.platform_load import (
     read_stack_throttling,
     read_throttling,
 )
+from stack_config.platform_model import Throttling
 from stack_config.reader import ObjectReader
 
 NAMESPACE = "gatehouse"
@@ -72,7 +73,7 @@ def load_stack_config(raw: Mapping[str, Any], stack: str) -> StackConfig:
         )
     network = _network(top.child(f"{NAMESPACE}:network"))
     throttling = read_stack_throttling(top)
-    services = _services(top)
+    services = _services(top, throttling)
     private_api = _private_api(top, environment)
     public_api = read_public_api(top, environment)
     alarms = read_alarms(top)
@@ -143,7 +144,7 @@ def _vpc_cidr(section: ObjectReader, value: str) -> str:
     return cidr
 
 
-def _services(top: ObjectReader) -> tuple[Service, ...]:
+def _services(top: ObjectReader, stack_throttling: Throttling) -> tuple[Service, ...]:
     entries = top.items(f"{NAMESPACE}:services")
     if not entries:
         raise top.error(f"{NAMESPACE}:services", "must list at least one service")
@@ -162,7 +163,8 @@ def _services(top: ObjectReader) -> tuple[Service, ...]:
         timeout_seconds = item.integer("timeoutSeconds", 10, minimum=1)
         if timeout_seconds > 29:
             raise item.error("timeoutSeconds", "must be at most 29: API Gateway's integration timeout")
-        throttling = read_throttling(item, "throttling", None)
+        # A service's own throttle takes the stack-wide value for any key it leaves out.
+        throttling = read_throttling(item, "throttling", None, base=stack_throttling)
         item.done()
         services.append(Service(name, visibility, handler, routes, memory_mb, timeout_seconds, throttling))
     _no_shared_routes(top, services)

@@ -97,12 +97,14 @@ def _public_domain(section: ObjectReader) -> PublicCustomDomain:
     return PublicCustomDomain(domain_name, zone_id, certificate_arn, validation_zone)
 
 
-def read_throttling(section: ObjectReader, name: str, default: Throttling | None) -> Throttling | None:
-    """`name` ({rateLimit, burstLimit}) in `section`; a key left out takes `default`'s value."""
+def read_throttling(section: ObjectReader, name: str, default: Throttling | None,
+                    base: Throttling | None = None) -> Throttling | None:
+    """`name` ({rateLimit, burstLimit}) in `section`, or `default` when absent; a key left out
+    takes `base`'s value (by default `default`'s, else the platform defaults)."""
     if not section.has(name):
         section.raw(name, None)
         return default
-    base = default or Throttling()
+    base = base or default or Throttling()
     throttling = section.child(name)
     rate = throttling.raw("rateLimit", base.rate_limit)
     if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate <= _MAX_RATE:
