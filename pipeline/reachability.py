@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from pipeline.inventory import Inventory, InventoryResource
 from pipeline.policy_path import ensure_policies_on_path
-from stack_config.model import StackConfig
+from stack_config.model import AdoptNetwork, StackConfig
 
 ensure_policies_on_path()
 
@@ -38,11 +38,16 @@ def reachability(inventory: Inventory, config: StackConfig, vpn_probes: tuple[st
     """`vpn_probes`: VPN ranges to try even where the stack admits none (prod), so the matrix
     shows the VPN client denied rather than leaving the row out."""
     endpoints = [r for r in inventory.by_type(ENDPOINT) if str(r.inputs.get("serviceName", "")).endswith(".execute-api")]
-    if not endpoints:
+    if endpoints:
+        endpoint = endpoints[0]
+        our_ids = [endpoint.outputs["id"], *config.private_api.extra_vpc_endpoint_ids]
+        vpc_id = endpoint.inputs.get("vpcId") or endpoint.outputs.get("vpcId")
+    elif config.private_api.vpc_endpoint_id and isinstance(config.network, AdoptNetwork):
+        # The organisation's shared endpoint (privateApi.vpcEndpointId) lives in the adopted VPC.
+        our_ids = [config.private_api.vpc_endpoint_id, *config.private_api.extra_vpc_endpoint_ids]
+        vpc_id = config.network.vpc_id
+    else:
         return []
-    endpoint = endpoints[0]
-    our_ids = [endpoint.outputs["id"], *config.private_api.extra_vpc_endpoint_ids]
-    vpc_id = endpoint.inputs.get("vpcId") or endpoint.outputs.get("vpcId")
     vpn = tuple(dict.fromkeys((*config.private_api.vpn_cidrs, *vpn_probes)))
     cells: list[Cell] = []
     for api in inventory.by_type(REST_API):
@@ -51,7 +56,9 @@ def reachability(inventory: Inventory, config: StackConfig, vpn_probes: tuple[st
         cells += _row(f"api:{api.name}", api.outputs["executionArn"], policy, private, our_ids, vpc_id, config.vpc_cidr, vpn)
     for domain in inventory.by_type(DOMAIN_NAME):
         arn = f"arn:aws:execute-api:{config.region}:{domain.outputs['arn'].split(':')[4]}:{domain.outputs['domainNameId']}"
-        cells += _row(f"domain:{domain.inputs['domainName']}", arn, domain.inputs.get("policy"), True, our_ids, vpc_id, config.vpc_cidr, vpn)
+        # A REGIONAL domain (publicApi.customDomain) is public like the API it maps.
+        private = _endpoint_type(domain) == "PRIVATE"
+        cells += _row(f"domain:{domain.inputs['domainName']}", arn, domain.inputs.get("policy"), private, our_ids, vpc_id, config.vpc_cidr, vpn)
     return cells
 
 

@@ -8,8 +8,11 @@ import pytest
 from components.alarms import latency_threshold_ms
 from components.shared_endpoint import _verified
 from pipeline import render
-from pipeline.stack_files import stack_config_map
-from stack_config import ConfigError
+from pipeline.analyzer import analyze_inventory
+from pipeline.reachability import reachability
+from pipeline.stack_files import PROJECT_DIR, stack_config_map
+from stack_config import ConfigError, load_stack_config
+from stack_config.pulumi_source import decode_config
 from tests.program_support import only, policy_of, rendered
 
 POOL = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEf123"
@@ -361,3 +364,37 @@ def test_shared_endpoint_is_checked_when_looked_up():
         _verified(VPCE, service, 2, service, "vpc-2", "vpc-1", ["eni-a", "eni-b"])
     with pytest.raises(ValueError, match="has 1 network interfaces; the stack's network.adopt.subnetIds lists 2"):
         _verified(VPCE, service, 2, service, "vpc-1", "vpc-1", ["eni-a"])
+
+
+def test_pack_admits_the_shared_endpoint_once_the_pack_config_lists_it(tmp_path):
+    """The pack knows only endpoints the stack declares or allowedEndpointIds lists, so a stack
+    that adopts one lists it there (Pulumi.prod.yaml and the README say so)."""
+    prod_config = json.loads((PROJECT_DIR / "policies" / "config" / "prod.json").read_text())
+
+    def violations(allowed):
+        prod_config["private-api-resource-policy"]["allowedEndpointIds"] = allowed
+        config_file = tmp_path / "prod.json"
+        config_file.write_text(json.dumps(prod_config))
+        result = analyze_inventory(shared_endpoint_stack(), pack_dir=PROJECT_DIR / "policies", config_file=config_file)
+        return {v.policy_name for v in result.violations if v.enforcement_level == "mandatory"}
+
+    assert violations([]) == {"private-api-resource-policy"}
+    assert violations([VPCE]) == set()
+
+
+def test_reachability_uses_the_shared_endpoint_as_ours():
+    config = load_stack_config(decode_config({**stack_config_map("prod"), "gatehouse:privateApi": json.dumps({"vpcEndpointId": VPCE})}), "prod")
+    cells = {(c.api, c.scenario): c.decision for c in reachability(shared_endpoint_stack(), config)}
+    assert cells[("api:private-api", "our-endpoint")] == "Allow"
+    assert cells[("api:private-api", "other-endpoint-same-vpc")] == "ExplicitDeny"
+    assert cells[("api:private-api", "internet")] == "ExplicitDeny"
+
+
+def test_reachability_shows_the_public_domain_open_like_its_api():
+    inventory = public_domain_stack()
+    config = load_stack_config(decode_config(
+        {**stack_config_map("staging"), "gatehouse:publicApi": json.dumps({"customDomain": {
+            "domainName": "api.example.com", "zoneId": PUBLIC_ZONE, "certificateValidationZoneId": PUBLIC_ZONE}})}), "staging")
+    cells = {(c.api, c.scenario): c.decision for c in reachability(inventory, config)}
+    assert cells[("domain:api.example.com", "internet")] == "Allow"
+    assert cells[("domain:api.staging.internal.example.com", "internet")] != "Allow"
