@@ -14,6 +14,7 @@ from components.certificate import Certificate, CertificateArgs
 from components.endpoint import ExecuteApiEndpoint
 from components.private_api import PrivateApi
 from components.private_domain import PrivateDomain, PrivateDomainArgs
+from components.shared_endpoint import SharedExecuteApiEndpoint
 from stack_config.model import CustomDomain
 
 TYPE = "gatehouse:domain:PrivateCustomDomain"
@@ -26,7 +27,8 @@ class PrivateCustomDomainArgs:
     vpc_id: pulumi.Input[str]
     vpc_cidr: str
     subnet_ids: Sequence[pulumi.Input[str]]
-    endpoint: ExecuteApiEndpoint
+    endpoint: ExecuteApiEndpoint | SharedExecuteApiEndpoint
+    """Ours, or the organisation's shared one (privateApi.vpcEndpointId)."""
     api: PrivateApi
     allowed_cidrs: Sequence[str]
     """For the domain's resource policy (aws:VpcSourceIp) and the ALB's security group."""
