@@ -30,9 +30,12 @@ class StageThrottlingArgs:
 
 
 def method_path(route: Route) -> str:
-    """`{resource path without the leading /}/{HTTP method}`; ANY is every method (`*`)."""
-    method = "*" if route.method == "ANY" else route.method
-    return f"{route.path.lstrip('/')}/{method}"
+    """`{resource path without the leading /}/{HTTP method}`, e.g. `items/{id}/GET`.
+
+    An ANY route is a method of its own, addressed as `.../ANY` (the provider's issue #15855
+    shows `{proxy+}/ANY` accepted and only a trailing slash rejected).
+    """
+    return f"{route.path.lstrip('/')}/{route.method}"
 
 
 def method_settings(throttling: Throttling) -> dict:

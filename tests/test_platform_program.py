@@ -145,7 +145,7 @@ def test_method_paths_for_parameters_and_any():
     services = services_with("staging", lambda s: s[1].update(
         throttling={"rateLimit": 5}, routes=[{"method": "ANY", "path": "/security/{id}"}]))
     settings = method_settings(render_with("staging", services=services))
-    assert settings["private-api-throttling-any-security-id-param"].inputs["methodPath"] == "security/{id}/*"
+    assert settings["private-api-throttling-any-security-id-param"].inputs["methodPath"] == "security/{id}/ANY"
 
 
 def test_execution_logging_waits_for_the_account_role_when_the_stack_manages_it():
@@ -398,3 +398,21 @@ def test_reachability_shows_the_public_domain_open_like_its_api():
     cells = {(c.api, c.scenario): c.decision for c in reachability(inventory, config)}
     assert cells[("domain:api.example.com", "internet")] == "Allow"
     assert cells[("domain:api.staging.internal.example.com", "internet")] != "Allow"
+
+
+def test_prod_with_every_platform_feature_passes_the_pack(tmp_path):
+    """Shared endpoint, cognito and iam routes, WAF, a public domain, a service throttle: the
+    pack finds nothing to object to (the shared endpoint listed in allowedEndpointIds)."""
+    services = services_with("prod", lambda s: (
+        s[0]["routes"][0].update(auth="cognito"), s[1]["routes"][1].update(auth="iam"),
+        s[1].update(throttling={"rateLimit": 20})))
+    arn = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+    inventory = render_with(
+        "prod", services=services, privateApi={"vpcEndpointId": VPCE},
+        publicApi={"cognitoUserPoolArns": [POOL], "customDomain": {"domainName": "api.example.com", "zoneId": PUBLIC_ZONE, "certificateArn": arn}},
+    )
+    pack_config = json.loads((PROJECT_DIR / "policies" / "config" / "prod.json").read_text())
+    pack_config["private-api-resource-policy"]["allowedEndpointIds"] = [VPCE]
+    (tmp_path / "prod.json").write_text(json.dumps(pack_config))
+    result = analyze_inventory(inventory, pack_dir=PROJECT_DIR / "policies", config_file=tmp_path / "prod.json")
+    assert [(v.policy_name, v.message) for v in result.violations] == []
