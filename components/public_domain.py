@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.certificate import Certificate, CertificateArgs
+from components.certificate import Certificate, certificate_args
 from stack_config import platform_model
 from stack_config.platform_model import PUBLIC_DOMAIN_TLS_POLICY
 
@@ -31,16 +31,7 @@ class PublicCustomDomain(pulumi.ComponentResource):
         super().__init__(TYPE, name, None, opts)
         spec = args.spec
         child = pulumi.ResourceOptions(parent=self)
-        certificate = Certificate(
-            f"{name}-cert",
-            CertificateArgs(
-                domain_name=spec.domain_name,
-                existing_arn=spec.certificate_arn,
-                validation_zone_id=spec.certificate_validation_zone_id,
-                tags=args.tags,
-            ),
-            opts=child,
-        )
+        certificate = Certificate(f"{name}-cert", certificate_args(spec, args.tags), opts=child)
         domain = aws.apigateway.DomainName(
             name,
             domain_name=spec.domain_name,

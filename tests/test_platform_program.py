@@ -13,7 +13,7 @@ from pipeline.reachability import reachability
 from pipeline.stack_files import PROJECT_DIR, stack_config_map
 from stack_config import ConfigError, load_stack_config
 from stack_config.pulumi_source import decode_config
-from tests.program_support import only, policy_of, rendered
+from tests.program_support import only, policy_of, recorded_registrations, rendered
 
 POOL = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEf123"
 VPCE = "vpce-0123456789abcdef0"
@@ -201,18 +201,11 @@ def test_changing_a_routes_auth_redeploys_the_stage():
 
 
 def test_bad_auth_config_registers_nothing(monkeypatch):
-    monitors = []
-
-    class Watching(render.RecordingMonitor):
-        def __init__(self, mocks):
-            super().__init__(mocks)
-            monitors.append(self)
-
-    monkeypatch.setattr(render, "RecordingMonitor", Watching)
+    recorded = recorded_registrations(monkeypatch)
     services = services_with("dev", lambda s: s[1]["routes"][0].update(auth="cognito"))
     with pytest.raises(ConfigError, match=r"gatehouse:services\[1\]\.routes\[0\]\.auth is cognito, which the private API does not take"):
         render_with("dev", services=services, publicApi={"cognitoUserPoolArns": [POOL]})
-    assert monitors and monitors[0].registrations == []
+    assert recorded == [[]]
 
 
 # --- alarms and dashboard --------------------------------------------------------------------
