@@ -1,5 +1,7 @@
-"""gatehouse: per stack, a public REST API and a separate PRIVATE REST API reachable only
-through the VPC's execute-api endpoint, with a private custom domain in front.
+"""gatehouse: per stack, a public REST API (behind WAF, optionally on a custom domain) and a
+separate PRIVATE REST API reachable only through the VPC's execute-api endpoint (ours, or the
+organisation's shared one), with a private custom domain in front; throttled stages, per-route
+auth, alarms and a dashboard.
 
 Reads config once, builds the components, exports outputs; creates no resource itself.
 """

@@ -2,6 +2,8 @@
 properties that carry the security or the operations, and the outputs."""
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -13,7 +15,14 @@ from pipeline.reachability import reachability
 from pipeline.stack_files import PROJECT_DIR, stack_config_map
 from stack_config import ConfigError, load_stack_config
 from stack_config.pulumi_source import decode_config
-from tests.program_support import only, policy_of, recorded_registrations, rendered
+from tests.program_support import (
+    copy_stack_file,
+    only,
+    policy_of,
+    project_copy,
+    recorded_registrations,
+    rendered,
+)
 
 POOL = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEf123"
 VPCE = "vpce-0123456789abcdef0"
@@ -409,3 +418,18 @@ def test_prod_with_every_platform_feature_passes_the_pack(tmp_path):
     (tmp_path / "prod.json").write_text(json.dumps(pack_config))
     result = analyze_inventory(inventory, pack_dir=PROJECT_DIR / "policies", config_file=tmp_path / "prod.json")
     assert [(v.policy_name, v.message) for v in result.violations] == []
+
+
+def test_check_prints_a_platform_config_error_without_traceback(tmp_path):
+    broken = copy_stack_file("prod").replace("    waf:\n      enabled: true", "    waf:\n      enabled: false")
+    assert broken != copy_stack_file("prod")
+    project = project_copy(tmp_path, {"prod": broken})
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "check", "--project-dir", str(project), "--report-dir", str(tmp_path / "reports")],
+        cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 2
+    [line] = [line for line in result.stdout.splitlines() if line.startswith("error:")]
+    assert line.startswith("error: gatehouse:publicApi.waf.enabled must be true in prod")
+    assert line.endswith("(lower tiers dev, staging, review may turn it off) in Pulumi.prod.yaml")
+    assert "Traceback" not in result.stdout + result.stderr
