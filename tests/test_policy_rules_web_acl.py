@@ -11,7 +11,9 @@ from gatehouse_guard.rules.web_acl import check_public_stages_have_web_acl
 from policy_baseline import ACCOUNT, PRIVATE_API_ID, PUBLIC_API_ID, find, res, stack
 
 from pipeline.analyzer import analyze_inventory
+from pipeline.inventory import UNKNOWN as WIRE_UNKNOWN
 from pipeline.inventory import Inventory
+from pipeline.render import render_stack
 from pipeline.stack_files import PROJECT_DIR
 from tests.program_support import rendered
 
@@ -108,9 +110,10 @@ def test_lower_tiers_may_run_without_waf():
 
 # --- the real pack, over the rendered prod stack ----------------------------------------------
 
-def analyzed(inventory: Inventory):
+def analyzed(inventory: Inventory, dry_run: bool = True):
     return analyze_inventory(
         inventory, pack_dir=PROJECT_DIR / "policies", config_file=PROJECT_DIR / "policies" / "config" / "prod.json",
+        dry_run=dry_run,
     )
 
 
@@ -135,3 +138,36 @@ def test_pack_passes_the_shipped_prod_stack():
 def test_rule_is_registered_and_mandatory_in_every_config():
     for config in sorted((Path(PROJECT_DIR) / "policies" / "config").glob("*.json")):
         assert json.loads(config.read_text())["public-stage-web-acl"]["enforcementLevel"] == "mandatory", config
+
+
+def test_first_deploy_preview_joins_the_association_by_its_dependencies():
+    """In the first deploy's preview the stage's ARN is unknown: the shipped prod stack still
+    passes, and without the association it is still blocked (no deferral: nothing names the stage)."""
+    first = render_stack("prod", preview=True)
+    association = next(r for r in first.resources if r.type == ASSOCIATION)
+    assert association.inputs["resourceArn"] == WIRE_UNKNOWN
+    assert not [v for v in analyzed(first, dry_run=True).violations if v.policy_name == "public-stage-web-acl"]
+    stripped = replace(first, resources=tuple(r for r in first.resources if r.type != ASSOCIATION))
+    found = [v for v in analyzed(stripped, dry_run=True).violations if v.policy_name == "public-stage-web-acl"]
+    assert [v.enforcement_level for v in found] == ["mandatory"]
+    assert "verified at deploy" not in found[0].message
+
+
+def test_association_with_an_unknown_untraced_target_is_left_to_the_update():
+    """resourceArn built from the API's id: unknown in the preview and traced to the API, not a
+    stage. It may be this stage's, so the finding is an unknown one (deferred in a preview)."""
+    public = stage("public-api", PUBLIC_API_ID, arn=UNKNOWN)
+    api_urn = find(stack(), "public-api").urn
+    pending = association(UNKNOWN, resourceArn=(api_urn,))
+    [finding] = check_public_stages_have_web_acl([*stack(), public, pending], tier="prod")
+    assert finding.unknown
+    assert "Stage 'public-api': whether a web ACL association names it (its resourceArn) is unknown" in finding.message
+
+
+def test_association_traced_to_another_stage_protects_only_that_one():
+    public = stage("public-api", PUBLIC_API_ID, arn=UNKNOWN)
+    other = stage("private-api", PRIVATE_API_ID, arn=UNKNOWN)
+    pending = association(UNKNOWN, resourceArn=(other.urn,))
+    [finding] = check_public_stages_have_web_acl([*stack(), public, other, pending], tier="prod")
+    assert not finding.unknown
+    assert "Stage 'public-api'" in finding.message

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 
 from gatehouse_guard.model import Finding, ReferenceIndex, Resource, as_list
 from gatehouse_guard.rules.api_exposure import REST_API, is_private_api
-from gatehouse_guard.rules.unknowns import Unresolved, is_unknown
+from gatehouse_guard.rules.unknowns import Unresolved, is_unknown, unknown_finding
 
 STAGE = "aws:apigateway/stage:Stage"
 HTTP_STAGE = "aws:apigatewayv2/stage:Stage"
@@ -28,6 +28,7 @@ def check_public_stages_have_web_acl(resources: Sequence[Resource], *, tier: str
         return []
     apis = ReferenceIndex([r for r in resources if r.type == REST_API], "id")
     associations = [r for r in resources if r.type in _ACL_PROP and _names_an_acl(r)]
+    stage_urns = frozenset(r.urn for r in resources if r.type == STAGE and r.urn)
     findings: list[Finding] = []
     for stage in resources:
         if stage.type == HTTP_STAGE:
@@ -38,11 +39,13 @@ def check_public_stages_have_web_acl(resources: Sequence[Resource], *, tier: str
                 stage.urn or None,
             ))
         elif stage.type == STAGE:
-            findings.extend(_check_rest_stage(stage, apis, associations))
+            findings.extend(_check_rest_stage(stage, apis, associations, stage_urns))
     return findings
 
 
-def _check_rest_stage(stage: Resource, apis: ReferenceIndex, associations: list[Resource]) -> Iterator[Finding]:
+def _check_rest_stage(
+    stage: Resource, apis: ReferenceIndex, associations: list[Resource], stage_urns: frozenset[str]
+) -> Iterator[Finding]:
     api = apis.first(stage, "restApi")
     if api is not None:
         try:
@@ -54,6 +57,11 @@ def _check_rest_stage(stage: Resource, apis: ReferenceIndex, associations: list[
     if is_unknown(web_acl) or (isinstance(web_acl, str) and web_acl):
         return
     if any(_associates(association, stage) for association in associations):
+        return
+    # An association whose target is unknown and not traced to another stage (say, an ARN built
+    # from the API's id) may well be this stage's: the update, when it is known, decides.
+    if any(_may_associate(association, stage_urns) for association in associations):
+        yield unknown_finding("whether a web ACL association names it (its resourceArn)", stage)
         return
     behind = f"of {api.label}, which is not PRIVATE," if api is not None else "of an API not in this stack,"
     yield Finding(
@@ -70,6 +78,12 @@ def _associates(association: Resource, stage: Resource) -> bool:
     targets = {v for v in as_list(association.props.get("resourceArn")) if isinstance(v, str)}
     arn = stage.props.get("arn")
     return isinstance(arn, str) and bool(arn) and arn in targets
+
+
+def _may_associate(association: Resource, stage_urns: frozenset[str]) -> bool:
+    if not is_unknown(association.props.get("resourceArn")):
+        return False
+    return not stage_urns & set(association.property_dependencies.get("resourceArn", ()))
 
 
 def _names_an_acl(association: Resource) -> bool:
