@@ -95,6 +95,11 @@ class PublicWaf(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
+        # Delivery needs the log group in the account's CloudWatch Logs resource policy for
+        # delivery.logs.amazonaws.com; WAF adds it itself when the deployer may
+        # logs:PutResourcePolicy (AWS "Enabling logging from AWS services"). That policy is
+        # capped at 5,120 characters per region (terraform-provider-aws#25296), so many WAF log
+        # groups in one region may need a consolidated policy of the account's own.
         aws.wafv2.WebAclLoggingConfiguration(
             f"{name}-logging",
             resource_arn=acl.arn,
