@@ -107,6 +107,7 @@ if private:
                 region=config.region,
                 vpc_id=network.vpc_id,
                 subnet_count=config.subnet_count,
+                stack_file=config.stack_file,
             ),
         )
     else:

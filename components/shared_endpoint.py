@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from stack_config.errors import ConfigError
+
 TYPE = "gatehouse:endpoint:SharedExecuteApiEndpoint"
 
 
@@ -22,6 +24,8 @@ class SharedExecuteApiEndpointArgs:
     """The stack's (adopted) VPC: the endpoint must live in it."""
     subnet_count: int
     """The stack's subnets: the endpoint must have one ENI in each (the ALB targets them all)."""
+    stack_file: str
+    """Named in the error when the looked-up endpoint does not fit the stack."""
 
 
 class SharedExecuteApiEndpoint(pulumi.ComponentResource):
@@ -39,7 +43,7 @@ class SharedExecuteApiEndpoint(pulumi.ComponentResource):
         found = aws.ec2.get_vpc_endpoint_output(id=args.endpoint_id, opts=invoke)
         service = f"com.amazonaws.{args.region}.execute-api"
         checked = pulumi.Output.all(found.service_name, found.vpc_id, args.vpc_id, found.network_interface_ids).apply(
-            lambda values: _verified(args.endpoint_id, service, args.subnet_count, *values)
+            lambda values: _verified(args.stack_file, args.endpoint_id, service, args.subnet_count, *values)
         )
         self.endpoint_id = checked.apply(lambda _: args.endpoint_id)
         self.dns_names = found.dns_entries.apply(lambda entries: [e.dns_name for e in entries or [] if e.dns_name])
@@ -53,16 +57,24 @@ class SharedExecuteApiEndpoint(pulumi.ComponentResource):
         self.register_outputs({"endpointId": self.endpoint_id, "dnsNames": self.dns_names})
 
 
-def _verified(endpoint_id: str, service: str, subnet_count: int, service_name: str, endpoint_vpc: str,
-              our_vpc: str, eni_ids: list[str]) -> list[str]:
-    """The endpoint's ENI ids, sorted, once it is shown to be an execute-api endpoint in our VPC."""
+KEY = "gatehouse:privateApi.vpcEndpointId"
+
+
+def _verified(stack_file: str, endpoint_id: str, service: str, subnet_count: int, service_name: str,
+              endpoint_vpc: str, our_vpc: str, eni_ids: list[str]) -> list[str]:
+    """The endpoint's ENI ids, sorted, once it is shown to be an execute-api endpoint in our VPC.
+
+    A mismatch is the stack file's mistake, found only once AWS answers the lookup (in the
+    preview already): a ConfigError, which the CLI prints as one line without a traceback.
+    """
     if service_name != service:
-        raise ValueError(f"privateApi.vpcEndpointId {endpoint_id} is an endpoint for {service_name}, not {service}")
+        raise ConfigError(stack_file, KEY, f"is {endpoint_id}, an endpoint for {service_name}; it must be one for {service}")
     if endpoint_vpc != our_vpc:
-        raise ValueError(f"privateApi.vpcEndpointId {endpoint_id} is in {endpoint_vpc}, not the stack's VPC {our_vpc}")
+        raise ConfigError(stack_file, KEY, f"is {endpoint_id}, which is in {endpoint_vpc}, not the stack's VPC {our_vpc} (network.adopt.vpcId)")
     if len(eni_ids or []) != subnet_count:
-        raise ValueError(
-            f"privateApi.vpcEndpointId {endpoint_id} has {len(eni_ids or [])} network interfaces; the "
-            f"stack's network.adopt.subnetIds lists {subnet_count}: list the subnets the endpoint lives in"
+        raise ConfigError(
+            stack_file, KEY,
+            f"is {endpoint_id}, which has {len(eni_ids or [])} network interfaces, but network.adopt.subnetIds "
+            f"lists {subnet_count} subnets: list exactly the subnets the endpoint lives in",
         )
     return sorted(eni_ids)

@@ -358,14 +358,24 @@ def test_alb_targets_are_the_shared_endpoints_eni_ips():
 
 
 def test_shared_endpoint_is_checked_when_looked_up():
+    """What only the lookup can tell is still the stack file's mistake: one ConfigError line."""
     service = "com.amazonaws.us-east-1.execute-api"
-    assert _verified(VPCE, service, 2, service, "vpc-1", "vpc-1", ["eni-b", "eni-a"]) == ["eni-a", "eni-b"]
-    with pytest.raises(ValueError, match="is an endpoint for com.amazonaws.us-east-1.s3, not"):
-        _verified(VPCE, service, 2, "com.amazonaws.us-east-1.s3", "vpc-1", "vpc-1", ["eni-a", "eni-b"])
-    with pytest.raises(ValueError, match="is in vpc-2, not the stack's VPC vpc-1"):
-        _verified(VPCE, service, 2, service, "vpc-2", "vpc-1", ["eni-a", "eni-b"])
-    with pytest.raises(ValueError, match="has 1 network interfaces; the stack's network.adopt.subnetIds lists 2"):
-        _verified(VPCE, service, 2, service, "vpc-1", "vpc-1", ["eni-a"])
+
+    def verify(*looked_up):
+        return _verified("Pulumi.prod.yaml", VPCE, service, 2, *looked_up)
+
+    assert verify(service, "vpc-1", "vpc-1", ["eni-b", "eni-a"]) == ["eni-a", "eni-b"]
+    cases = [
+        ((("com.amazonaws.us-east-1.s3", "vpc-1", "vpc-1", ["eni-a", "eni-b"])), "an endpoint for com.amazonaws.us-east-1.s3; it must be one for"),
+        (((service, "vpc-2", "vpc-1", ["eni-a", "eni-b"])), "which is in vpc-2, not the stack's VPC vpc-1"),
+        (((service, "vpc-1", "vpc-1", ["eni-a"])), "has 1 network interfaces, but network.adopt.subnetIds lists 2 subnets"),
+    ]
+    for looked_up, text in cases:
+        with pytest.raises(ConfigError) as caught:
+            verify(*looked_up)
+        message = str(caught.value)
+        assert message.startswith(f"gatehouse:privateApi.vpcEndpointId is {VPCE}, ")
+        assert text in message and message.endswith("in Pulumi.prod.yaml")
 
 
 def test_pack_admits_the_shared_endpoint_once_the_pack_config_lists_it(tmp_path):
@@ -433,3 +443,13 @@ def test_check_prints_a_platform_config_error_without_traceback(tmp_path):
     assert line.startswith("error: gatehouse:publicApi.waf.enabled must be true in prod")
     assert line.endswith("(lower tiers dev, staging, review may turn it off) in Pulumi.prod.yaml")
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_shared_endpoint_in_another_vpc_stops_the_render_with_one_config_error(monkeypatch):
+    from pipeline import mocks
+
+    looked_up = mocks.GatehouseMocks._shared_vpc_endpoint
+    monkeypatch.setattr(mocks.GatehouseMocks, "_shared_vpc_endpoint",
+                        lambda self, endpoint_id: {**looked_up(self, endpoint_id), "vpcId": "vpc-0other0000000000"})
+    with pytest.raises(ConfigError, match=r"gatehouse:privateApi.vpcEndpointId is vpce-0123456789abcdef0, which is in vpc-0other0000000000, not the stack's VPC vpc-0a1b2c3d4e5f67890 \(network.adopt.vpcId\) in Pulumi.prod.yaml"):
+        shared_endpoint_stack()
