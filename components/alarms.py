@@ -66,6 +66,9 @@ class Alarms(pulumi.ComponentResource):
         if args.topic_arn is not None:
             self.topic_arn = pulumi.Output.from_input(args.topic_arn)
         else:
+            # Not encrypted with the AWS-managed aws/sns key: CloudWatch cannot use that key, so
+            # alarms would fail to publish. Alarm notifications carry metric names, no payloads;
+            # an organisation that wants them under its own KMS key passes topicArn.
             self.topic_arn = aws.sns.Topic(f"{name}-topic", tags=args.tags, opts=child).arn
         common = {
             "alarm_actions": [self.topic_arn],
