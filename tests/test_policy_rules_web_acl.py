@@ -99,9 +99,14 @@ def test_stage_of_an_api_whose_endpoint_type_is_unknown_is_judged_public():
     assert [m for m in messages(resources) if "Stage 'public-api'" in m]
 
 
-def test_http_api_stages_cannot_carry_a_web_acl():
-    [message] = messages([res("aws:apigatewayv2/stage:Stage", "http", {"apiId": "h1", "name": "$default"})])
-    assert "Stage 'http' is a stage of an HTTP or WebSocket API (apigatewayv2)" in message
+def test_http_apis_cannot_carry_a_web_acl_so_prod_has_none():
+    """Once per API, whether its stage is a resource or made by `target` quick-create."""
+    api = res("aws:apigatewayv2/api:Api", "http", {"id": "h1", "protocolType": "HTTP", "target": "arn:aws:lambda:…"})
+    staged = res("aws:apigatewayv2/stage:Stage", "http", {"apiId": "h1", "name": "$default"})
+    [message] = messages([api, staged])
+    assert "Api 'http' is an HTTP or WebSocket API (apigatewayv2) or its stage: always public and unable to carry a WAF web ACL" in message
+    [message] = messages([staged])
+    assert "Stage 'http' is an HTTP or WebSocket API (apigatewayv2) or its stage" in message
 
 
 def test_lower_tiers_may_run_without_waf():

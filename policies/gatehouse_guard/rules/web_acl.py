@@ -3,7 +3,9 @@
 A web ACL reaches a REST API stage through either door: a `WebAclAssociation` (WAFv2, or WAF
 Classic regional) whose resource is the stage, or the stage's own `webAclArn` (what AWS reports
 back for an associated stage). HTTP and WebSocket APIs (apigatewayv2) are always public and
-WAF cannot be associated with them at all, so in prod any of their stages is a finding too.
+WAF cannot be associated with them at all, so in prod each of them is a finding too (once per
+API: `target` quick-create makes a $default stage with no Stage resource), and so is a v2 stage
+whose API is not in the stack.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from gatehouse_guard.rules.api_exposure import REST_API, is_private_api
 from gatehouse_guard.rules.unknowns import Unresolved, is_unknown, unknown_finding
 
 STAGE = "aws:apigateway/stage:Stage"
+HTTP_API = "aws:apigatewayv2/api:Api"
 HTTP_STAGE = "aws:apigatewayv2/stage:Stage"
 WAFV2_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
 WAF_CLASSIC_ASSOCIATION = "aws:wafregional/webAclAssociation:WebAclAssociation"
@@ -29,13 +32,14 @@ def check_public_stages_have_web_acl(resources: Sequence[Resource], *, tier: str
     apis = ReferenceIndex([r for r in resources if r.type == REST_API], "id")
     associations = [r for r in resources if r.type in _ACL_PROP and _names_an_acl(r)]
     stage_urns = frozenset(r.urn for r in resources if r.type == STAGE and r.urn)
+    http_apis = ReferenceIndex([r for r in resources if r.type == HTTP_API], "id")
     findings: list[Finding] = []
     for stage in resources:
-        if stage.type == HTTP_STAGE:
+        if stage.type == HTTP_API or (stage.type == HTTP_STAGE and http_apis.first(stage, "apiId") is None):
             findings.append(Finding(
-                f"{stage.label} is a stage of an HTTP or WebSocket API (apigatewayv2), which is "
-                "public and cannot carry a WAF web ACL; in prod public services go on the REST API "
-                "behind the web ACL",
+                f"{stage.label} is an HTTP or WebSocket API (apigatewayv2) or its stage: always "
+                "public and unable to carry a WAF web ACL; in prod public services go on the REST "
+                "API behind the web ACL",
                 stage.urn or None,
             ))
         elif stage.type == STAGE:
