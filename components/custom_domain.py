@@ -10,11 +10,11 @@ import pulumi
 import pulumi_aws as aws
 
 from components.alb_front import AlbFront, AlbFrontArgs
-from components.certificate import Certificate, CertificateArgs
+from components.certificate import Certificate, certificate_args
 from components.endpoint import ExecuteApiEndpoint
 from components.private_api import PrivateApi
 from components.private_domain import PrivateDomain, PrivateDomainArgs
-from components.tls_policy import private_domain_tls
+from components.shared_endpoint import SharedExecuteApiEndpoint
 from stack_config.model import CustomDomain
 
 TYPE = "gatehouse:domain:PrivateCustomDomain"
@@ -27,16 +27,14 @@ class PrivateCustomDomainArgs:
     vpc_id: pulumi.Input[str]
     vpc_cidr: str
     subnet_ids: Sequence[pulumi.Input[str]]
-    endpoint: ExecuteApiEndpoint
+    endpoint: ExecuteApiEndpoint | SharedExecuteApiEndpoint
+    """Ours, or the organisation's shared one (privateApi.vpcEndpointId)."""
     api: PrivateApi
     allowed_cidrs: Sequence[str]
     """For the domain's resource policy (aws:VpcSourceIp) and the ALB's security group."""
     extra_endpoint_ids: Sequence[str]
     is_prod: bool
-    """Prod: the ALB's deletion protection."""
     tags: dict[str, str]
-    protect: bool = False
-    """On in prod: `pulumi up` refuses to delete or replace the domain name and the zone."""
 
 
 class PrivateCustomDomain(pulumi.ComponentResource):
@@ -49,16 +47,7 @@ class PrivateCustomDomain(pulumi.ComponentResource):
         if spec.mode not in ("alb", "native"):
             raise ValueError(f"no custom domain to build for mode {spec.mode!r}")
         child = pulumi.ResourceOptions(parent=self)
-        certificate = Certificate(
-            f"{name}-cert",
-            CertificateArgs(
-                domain_name=spec.domain_name,
-                existing_arn=spec.certificate_arn,
-                validation_zone_id=spec.certificate_validation_zone_id,
-                tags=args.tags,
-            ),
-            opts=child,
-        )
+        certificate = Certificate(f"{name}-cert", certificate_args(spec, args.tags), opts=child)
         PrivateDomain(
             name,
             PrivateDomainArgs(
@@ -68,9 +57,8 @@ class PrivateCustomDomain(pulumi.ComponentResource):
                 rest_api_id=args.api.api_id,
                 stage_name=args.api.stage_name,
                 allowed_cidrs=args.allowed_cidrs,
-                tls=private_domain_tls(spec),
+                security_policy=spec.api_gateway_tls_policy,
                 extra_endpoint_ids=args.extra_endpoint_ids,
-                protect=args.protect,
                 tags=args.tags,
             ),
             opts=child,
@@ -85,7 +73,7 @@ class PrivateCustomDomain(pulumi.ComponentResource):
                 comment="gatehouse private API custom domain",
                 vpcs=[{"vpc_id": args.vpc_id}],
                 tags=args.tags,
-                opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+                opts=child,
             ).zone_id
 
         self.alb_dns_name = None
