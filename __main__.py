@@ -6,30 +6,45 @@ auth, alarms and a dashboard.
 Reads config once, builds the components, exports outputs; creates no resource itself.
 """
 
+import os
+
 import pulumi
 
 from components.alarms import Alarms, AlarmsArgs, WatchedApi, WatchedFunction
 from components.api_gateway_account import ApiGatewayAccount
 from components.backend import ServiceBackend, ServiceBackendArgs
-from components.call_examples import curl_lines, example_path
+from components.call_examples import curl_lines, example_route
 from components.custom_domain import PrivateCustomDomain, PrivateCustomDomainArgs
 from components.endpoint import ExecuteApiEndpoint, ExecuteApiEndpointArgs
-from components.network import Network, NetworkArgs
+from components.network import Network, NetworkArgs, usable_zones
 from components.private_api import PrivateApi, PrivateApiArgs
 from components.public_api import PublicApi, PublicApiArgs
-from components.public_domain import PublicCustomDomain, PublicCustomDomainArgs
+from components.public_domain import (
+    PublicCustomDomain,
+    PublicCustomDomainArgs,
+    public_api_tls_behind_domain,
+)
 from components.resource_policy import allowed_networks
 from components.rest_api_parts import STAGE_NAME, RoutedService
 from components.shared_endpoint import SharedExecuteApiEndpoint, SharedExecuteApiEndpointArgs
 from components.stage_throttling import StageThrottling, StageThrottlingArgs
+from components.tls_policy import private_api_tls, public_api_tls
 from components.waf import PublicWaf, PublicWafArgs
 from stack_config.pulumi_source import read_stack_config
 
 config = read_stack_config()  # a bad value stops here, before anything is registered
+# So does a network the endpoint cannot use (zones looked up in the account).
+zones = usable_zones(config.network, config.region, config.stack_file) if config.services_with("private") else []
 tags = {"gatehouse:stack": config.stack, "gatehouse:environment": config.environment}
 
-# Execution logging (method settings) needs the account's CloudWatch role first.
-logging_role = [ApiGatewayAccount("apigw-account", tags)] if config.manage_api_gateway_account else []
+# Stages wait for the account's CloudWatch Logs role when this stack sets it; otherwise it must
+# already be set (check prints a note).
+account_settings = ApiGatewayAccount("apigw-account", tags).account if config.manage_api_gateway_account else None
+# Prod protects what it cannot lose. Lifted only from a terminal, for one named stack:
+# GATEHOUSE_UNPROTECT=prod pulumi up -s prod (README, "Protected resources").
+protect = config.is_prod and os.environ.get("GATEHOUSE_UNPROTECT") != config.stack
+# Execution logging (method settings) needs the account's CloudWatch role first, like access logs.
+logging_role = [account_settings] if account_settings is not None else []
 watched_apis: list[WatchedApi] = []
 
 
@@ -67,7 +82,9 @@ if public:
         "public-api",
         PublicApiArgs(
             services=public, log_retention_days=config.log_retention_days, tags=tags,
+            account_settings=account_settings, protect=protect,
             cognito_user_pool_arns=config.public_api.cognito_user_pool_arns,
+            tls=public_api_tls_behind_domain() if config.public_api.custom_domain else public_api_tls(),
         ),
     )
     throttle("public-api-throttling", public_api, public)
@@ -98,7 +115,7 @@ if private:
         vpn_cidrs=settings.vpn_cidrs,
         is_prod=config.is_prod,
     )
-    network = Network("network", NetworkArgs(spec=config.network, tags=tags))
+    network = Network("network", NetworkArgs(spec=config.network, zones=zones, tags=tags))
     if settings.vpc_endpoint_id is not None:
         endpoint = SharedExecuteApiEndpoint(
             "execute-api",
@@ -106,7 +123,7 @@ if private:
                 endpoint_id=settings.vpc_endpoint_id,
                 region=config.region,
                 vpc_id=network.vpc_id,
-                subnet_count=config.subnet_count,
+                subnets=network.subnets,
                 stack_file=config.stack_file,
             ),
         )
@@ -116,10 +133,12 @@ if private:
             ExecuteApiEndpointArgs(
                 region=config.region,
                 vpc_id=network.vpc_id,
-                subnet_ids=network.subnet_ids,
+                subnets=network.subnets,
                 vpc_cidr=config.vpc_cidr,
                 extra_ingress_cidrs=[c for c in networks if c != config.vpc_cidr],
                 private_dns=settings.private_dns,
+                reachable_account_ids=settings.reachable_account_ids,
+                protect=protect,
                 tags=tags,
             ),
         )
@@ -130,8 +149,12 @@ if private:
             endpoint_id=endpoint.endpoint_id,
             extra_endpoint_ids=settings.extra_vpc_endpoint_ids,
             allowed_cidrs=networks,
+            region=config.region,
             log_retention_days=config.log_retention_days,
             tags=tags,
+            tls=private_api_tls(config.custom_domain),
+            account_settings=account_settings,
+            protect=protect,
         ),
     )
     throttle("private-api-throttling", private_api, private)
@@ -151,6 +174,7 @@ if private:
                 extra_endpoint_ids=settings.extra_vpc_endpoint_ids,
                 is_prod=config.is_prod,
                 tags=tags,
+                protect=protect,
             ),
         )
         pulumi.export("customDomainUrl", custom_domain.url)
@@ -168,7 +192,7 @@ if private:
                 api_id=values[1],
                 region=config.region,
                 stage=STAGE_NAME,
-                path=example_path(private[0].service),
+                route=example_route(private[0].service),
                 domain=domain.domain_name if domain.mode != "none" else None,
             )
         ),

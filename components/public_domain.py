@@ -9,10 +9,19 @@ import pulumi
 import pulumi_aws as aws
 
 from components.certificate import Certificate, certificate_args
+from components.tls_policy import STRICT, TlsSettings, with_access_mode
 from stack_config import platform_model
 from stack_config.platform_model import PUBLIC_DOMAIN_TLS_POLICY
 
 TYPE = "gatehouse:domain:PublicCustomDomain"
+
+
+def public_api_tls_behind_domain() -> TlsSettings:
+    """The public API's own policy when it has this domain: "When you call the custom domain name,
+    API Gateway uses the API's security policy to negotiate the TLS handshake" (API Gateway,
+    custom domain security policies), so the API gets the domain's TLS 1.3-only policy too, or
+    the domain's policy would be a label and not the handshake."""
+    return with_access_mode(PUBLIC_DOMAIN_TLS_POLICY, STRICT)
 
 
 @dataclass

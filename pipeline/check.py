@@ -36,6 +36,11 @@ from stack_config.errors import ConfigError
 from stack_config.pulumi_source import decode_config
 
 LEVEL_ORDER = ("mandatory", "remediate", "advisory", "disabled")
+ACCOUNT_ROLE_NOTE = (
+    "this stack does not manage API Gateway's CloudWatch Logs role (gatehouse:manageApiGatewayAccount "
+    "is false): it must already be set for this account in {region}, by the one stack that manages "
+    "it, or creating the stages fails"
+)
 FIRST_DEPLOY = "check-first-deploy"  # the report's command, so its files sit beside `check`'s
 
 
@@ -82,6 +87,9 @@ def check_stack(
         write_reports(report, report_dir)
         return ExitCode.USAGE, None
     print_inventory(inventory, out)
+    if not config.manage_api_gateway_account:
+        report.notes.append(ACCOUNT_ROLE_NOTE.format(region=config.region))
+        print(f"  note: {report.notes[-1]}", file=out)
     config_file = policy_config(project_dir, stack)
     try:
         # Both modes are previews to the pack (the CLI's `pulumi preview`): PULUMI_DRY_RUN=true.

@@ -49,6 +49,7 @@ _DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z
 _VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 _SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 _VPCE_ID = re.compile(r"^vpce-[0-9a-f]{8,17}$")
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
 _ZONE_ID = re.compile(r"^Z[0-9A-Z]{5,31}$")
 _ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$")
 _REVIEW_STACK = re.compile(r"^pr-\d+$")
@@ -89,7 +90,7 @@ def load_stack_config(raw: Mapping[str, Any], stack: str) -> StackConfig:
     check_public_api(top, public_api, services, custom_domain.domain_name)
     check_shared_endpoint(
         top, private_api.vpc_endpoint_id, isinstance(network, AdoptNetwork),
-        private_api.private_dns, private_api.extra_vpc_endpoint_ids,
+        private_api.private_dns, private_api.extra_vpc_endpoint_ids, private_api.reachable_account_ids,
     )
     return StackConfig(
         stack=stack,
@@ -223,6 +224,7 @@ def _private_api(top: ObjectReader, environment: str) -> PrivateApiSettings:
         vpn_cidrs=section.cidrs("vpnCidrs"),
         consumer_cidrs=section.cidrs("consumerCidrs"),
         vpc_endpoint_id=_shared_endpoint_id(section),
+        reachable_account_ids=_account_ids(section, "reachableAccountIds"),
     )
     section.done()
     if settings.vpn_cidrs and environment == "prod":
@@ -285,6 +287,18 @@ def _matching(section: ObjectReader, name: str, pattern: re.Pattern[str], what: 
     if not pattern.match(value):
         raise section.error(name, f"must be {what} (got {value!r})")
     return value
+
+
+def _account_ids(section: ObjectReader, name: str) -> tuple[str, ...]:
+    values = []
+    for key, value in section.items(name, []):
+        if not isinstance(value, str):
+            # YAML reads 012345678901 as a number and drops the leading zero.
+            raise section.error_at(key, f"must be a 12-digit AWS account id in quotes, e.g. '123456789012' (got {value!r})")
+        if not _ACCOUNT_ID.match(value):
+            raise section.error_at(key, f"must be a 12-digit AWS account id (got {value!r})")
+        values.append(value)
+    return tuple(values)
 
 
 def _each_matching(section: ObjectReader, name: str, pattern: re.Pattern[str], what: str) -> list[str]:

@@ -171,7 +171,8 @@ def check_public_api(top: ObjectReader, public_api: PublicApiSettings, services:
 
 
 def check_shared_endpoint(top: ObjectReader, endpoint_id: str | None, adopts_network: bool,
-                          private_dns: bool, extra_ids: Sequence[str]) -> None:
+                          private_dns: bool, extra_ids: Sequence[str],
+                          reachable_account_ids: Sequence[str] = ()) -> None:
     key = f"{NAMESPACE}:privateApi"
     if endpoint_id is None:
         return
@@ -185,6 +186,11 @@ def check_shared_endpoint(top: ObjectReader, endpoint_id: str | None, adopts_net
         raise top.error_at(
             f"{key}.privateDns", "is a setting of the endpoint itself: with vpcEndpointId the shared "
             "endpoint's owner decides it, so leave privateDns out",
+        )
+    if reachable_account_ids:
+        raise top.error_at(
+            f"{key}.reachableAccountIds", "sets the policy of the stack's own endpoint: with "
+            "vpcEndpointId the shared endpoint's owner writes its policy, so leave reachableAccountIds out",
         )
     if endpoint_id in extra_ids:
         raise top.error_at(f"{key}.extraVpcEndpointIds", f"repeats {endpoint_id}, already the stack's vpcEndpointId")

@@ -80,6 +80,7 @@ CASES = [
     ("shared-endpoint-bad-id", "prod", [put(API, {"vpcEndpointId": "vpce-*"})], "gatehouse:privateApi.vpcEndpointId", "must be the shared execute-api endpoint's id"),
     ("shared-endpoint-created-vpc", "dev", [put(API, {"vpcEndpointId": VPCE})], "gatehouse:privateApi.vpcEndpointId", "needs gatehouse:network.adopt"),
     ("shared-endpoint-private-dns", "prod", [put(API, {"vpcEndpointId": VPCE, "privateDns": True})], "gatehouse:privateApi.privateDns", "the shared endpoint's owner decides it"),
+    ("shared-endpoint-endpoint-policy", "prod", [put(API, {"vpcEndpointId": VPCE, "reachableAccountIds": ["210987654321"]})], "gatehouse:privateApi.reachableAccountIds", "the shared endpoint's owner writes its policy"),
     ("shared-endpoint-also-extra", "prod", [put(API, {"vpcEndpointId": VPCE, "extraVpcEndpointIds": [VPCE]})], "gatehouse:privateApi.extraVpcEndpointIds", "already the stack's vpcEndpointId"),
 ]
 

@@ -344,7 +344,7 @@ def test_private_api_is_associated_with_the_shared_endpoint_and_admits_only_it()
     inventory = shared_endpoint_stack()
     api = only(inventory, "aws:apigateway/restApi:RestApi", "private-api")
     assert api.inputs["endpointConfiguration"] == {"types": "PRIVATE", "vpcEndpointIds": [VPCE]}
-    allow = policy_of(api)["Statement"][0]
+    allow = policy_of(only(inventory, "aws:apigateway/restApiPolicy:RestApiPolicy", "private-api"))["Statement"][0]
     assert allow["Effect"] == "Allow" and allow["Condition"] == {"StringEquals": {"aws:SourceVpce": [VPCE]}}
     assert inventory.outputs["endpointId"] == VPCE
     assert inventory.outputs["endpointDnsNames"][0].startswith(f"{VPCE}-")
@@ -361,14 +361,15 @@ def test_shared_endpoint_is_checked_when_looked_up():
     """What only the lookup can tell is still the stack file's mistake: one ConfigError line."""
     service = "com.amazonaws.us-east-1.execute-api"
 
-    def verify(*looked_up):
-        return _verified("Pulumi.prod.yaml", VPCE, service, 2, *looked_up)
+    def verify(service_name, endpoint_vpc, endpoint_subnets):
+        return _verified("Pulumi.prod.yaml", VPCE, service, service_name, endpoint_vpc, endpoint_subnets,
+                         "vpc-1", ["subnet-a", "subnet-b"])
 
-    assert verify(service, "vpc-1", "vpc-1", ["eni-b", "eni-a"]) == ["eni-a", "eni-b"]
+    assert verify(service, "vpc-1", ["subnet-b", "subnet-c", "subnet-a"]) == VPCE
     cases = [
-        ((("com.amazonaws.us-east-1.s3", "vpc-1", "vpc-1", ["eni-a", "eni-b"])), "an endpoint for com.amazonaws.us-east-1.s3; it must be one for"),
-        (((service, "vpc-2", "vpc-1", ["eni-a", "eni-b"])), "which is in vpc-2, not the stack's VPC vpc-1"),
-        (((service, "vpc-1", "vpc-1", ["eni-a"])), "has 1 network interfaces, but network.adopt.subnetIds lists 2 subnets"),
+        (("com.amazonaws.us-east-1.s3", "vpc-1", ["subnet-a", "subnet-b"]), "an endpoint for com.amazonaws.us-east-1.s3; it must be one for"),
+        ((service, "vpc-2", ["subnet-a", "subnet-b"]), "which is in vpc-2, not the stack's VPC vpc-1"),
+        ((service, "vpc-1", ["subnet-a"]), "which has no network interface in subnet-b: network.adopt.subnetIds must list subnets the endpoint lives in (subnet-a)"),
     ]
     for looked_up, text in cases:
         with pytest.raises(ConfigError) as caught:
