@@ -9,6 +9,7 @@ import pytest
 
 from components.alarms import latency_threshold_ms
 from components.shared_endpoint import _verified
+from components.tls_policy import public_api_tls
 from pipeline import render
 from pipeline.analyzer import analyze_inventory
 from pipeline.reachability import reachability
@@ -313,6 +314,13 @@ def test_public_domain_is_regional_tls13_and_maps_only_the_public_api():
     assert alias["aliases"][0]["name"] == domain.outputs["regionalDomainName"]
     assert alias["aliases"][0]["zoneId"] == domain.outputs["regionalZoneId"]
     assert inventory.outputs["publicUrl"] == "https://api.example.com/"
+
+
+def test_the_public_api_takes_the_domains_tls13_policy_because_the_handshake_uses_the_apis():
+    with_domain = only(public_domain_stack(), "aws:apigateway/restApi:RestApi", "public-api").inputs
+    assert (with_domain["securityPolicy"], with_domain["endpointAccessMode"]) == ("SecurityPolicy_TLS13_1_3_2025_09", "STRICT")
+    without = only(rendered("staging"), "aws:apigateway/restApi:RestApi", "public-api").inputs
+    assert without["securityPolicy"] == public_api_tls().security_policy
 
 
 def test_public_domain_with_an_existing_certificate_creates_none():
