@@ -18,6 +18,7 @@ from components.custom_domain import PrivateCustomDomain, PrivateCustomDomainArg
 from components.endpoint import ExecuteApiEndpoint, ExecuteApiEndpointArgs
 from components.network import Network, NetworkArgs, usable_zones
 from components.private_api import PrivateApi, PrivateApiArgs
+from components.prober import Prober, ProberArgs
 from components.public_api import PublicApi, PublicApiArgs
 from components.public_domain import (
     PublicCustomDomain,
@@ -35,6 +36,8 @@ from stack_config.pulumi_source import read_stack_config
 config = read_stack_config()  # a bad value stops here, before anything is registered
 # So does a network the endpoint cannot use (zones looked up in the account).
 zones = usable_zones(config.network, config.region, config.stack_file) if config.services_with("private") else []
+pulumi.export("region", config.region)
+pulumi.export("stageName", STAGE_NAME)
 tags = {"gatehouse:stack": config.stack, "gatehouse:environment": config.environment}
 
 # Stages wait for the account's CloudWatch Logs role when this stack sets it; otherwise it must
@@ -181,6 +184,18 @@ if private:
         if custom_domain.alb_dns_name is not None:
             pulumi.export("albDnsName", custom_domain.alb_dns_name)
 
+    prober = Prober(
+        "prober",
+        ProberArgs(
+            function_name=f"gatehouse-{config.stack}-prober",
+            vpc_id=network.vpc_id,
+            vpc_cidr=config.vpc_cidr,
+            subnet_ids=network.subnet_ids,
+            log_retention_days=config.log_retention_days,
+            tags=tags,
+        ),
+    )
+    pulumi.export("proberFunctionName", prober.function_name)
     pulumi.export("privateApiId", private_api.api_id)
     pulumi.export("endpointId", endpoint.endpoint_id)
     pulumi.export("endpointDnsNames", endpoint.dns_names)

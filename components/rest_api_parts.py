@@ -14,6 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.backend import ServiceBackend
+from components.health_route import add_health_route
 from components.route_auth import cognito_authorizer, method_authorization
 from stack_config.model import Service
 
@@ -81,6 +82,7 @@ def serve(
         parent, name, api, [r for item in routed for r in item.service.routes], cognito_user_pool_arns
     )
     served = add_routes(parent, name, api, routed, authorizer)
+    add_health_route(parent, name, api, served)
     allow_invoke(parent, name, api, routed)
     if policy is not None:
         served.add(policy, "policy", document=policy.policy)

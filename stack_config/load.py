@@ -180,6 +180,10 @@ def _handler(item: ObjectReader) -> str:
     return handler
 
 
+# components/health_route.py serves it on every API (a MOCK integration) for `pipeline verify`.
+RESERVED_HEALTH_PATH = "/health"
+
+
 def _routes(item: ObjectReader) -> tuple[Route, ...]:
     entries = item.items("routes")
     if not entries:
@@ -191,6 +195,10 @@ def _routes(item: ObjectReader) -> tuple[Route, ...]:
         path = _matching(route_reader, "path", _ROUTE_PATH, "an absolute path such as /greeter or /items/{id}")
         auth = read_route_auth(route_reader)
         route_reader.done()
+        if path.rstrip("/").lower() == RESERVED_HEALTH_PATH or path.lower().startswith(RESERVED_HEALTH_PATH + "/"):
+            raise route_reader.error(
+                "path", f"{path} is reserved: every API answers GET {RESERVED_HEALTH_PATH} itself, for the prober"
+            )
         route = Route(method, path, auth)
         if any((r.method, r.path) == (method, path) for r in routes):
             raise route_reader.error("path", f"repeats route {method} {path} in this service")

@@ -52,6 +52,17 @@ CORE = {
     "aws:apigateway/basePathMapping:BasePathMapping": 1,
     "aws:route53/zone:Zone": 1,
 }
+# Every API's GET /health (MOCK), and the in-VPC prober of every stack with a private API.
+HEALTH = {
+    "aws:apigateway/resource:Resource": 2, "aws:apigateway/method:Method": 2,
+    "aws:apigateway/integration:Integration": 2, "aws:apigateway/methodResponse:MethodResponse": 2,
+    "aws:apigateway/integrationResponse:IntegrationResponse": 2,
+}
+PROBER = {
+    "gatehouse:prober:Prober": 1, "aws:lambda/function:Function": 1, "aws:iam/role:Role": 1,
+    "aws:iam/rolePolicy:RolePolicy": 2, "aws:cloudwatch/logGroup:LogGroup": 1,
+    "aws:ec2/securityGroup:SecurityGroup": 1, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": 1,
+}
 CREATED_VPC = {"aws:ec2/vpc:Vpc": 1, "aws:ec2/subnet:Subnet": 2, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1}
 NEW_CERT = {"aws:acm/certificate:Certificate": 1, "aws:acm/certificateValidation:CertificateValidation": 1}
 ACCOUNT = {"gatehouse:logging:ApiGatewayAccount": 1, "aws:apigateway/account:Account": 1, "aws:iam/role:Role": 1, "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1}
@@ -79,18 +90,18 @@ def total(*parts):
 EXPECTED = {
     # dev: created VPC, new certificate, ALB over 2 ENIs, endpoint SG 443 from VPC + VPN,
     # ALB SG 443 from VPC + VPN; two records: cert validation + alias.
-    "dev": total(CORE, CREATED_VPC, NEW_CERT, ACCOUNT, alb(2), {
+    "dev": total(CORE, HEALTH, PROBER, CREATED_VPC, NEW_CERT, ACCOUNT, alb(2), {
         "aws:ec2/securityGroup:SecurityGroup": 1,
         "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 4,
         "aws:route53/record:Record": 2,
     }),
-    "staging": total(CORE, CREATED_VPC, NEW_CERT, {
+    "staging": total(CORE, HEALTH, PROBER, CREATED_VPC, NEW_CERT, {
         "aws:ec2/securityGroup:SecurityGroup": 1,
         "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 2,
         "aws:route53/record:Record": 2,
     }),
     # prod: adopted VPC (nothing created), existing certificate, 3 subnets → 3 targets, no VPN.
-    "prod": total(CORE, ACCOUNT, alb(3), {
+    "prod": total(CORE, HEALTH, PROBER, ACCOUNT, alb(3), {
         "aws:ec2/securityGroup:SecurityGroup": 1,
         "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 2,
         "aws:route53/record:Record": 1,
@@ -153,9 +164,16 @@ def test_public_api_is_regional_and_serves_only_public_services(stack):
     assert api.inputs["endpointConfiguration"] == {"types": "REGIONAL"}
     assert api.inputs["tags"]["exposure"] == "public"
     assert "policy" not in api.inputs
-    functions = {f.outputs["invokeArn"]: f.inputs["tags"]["gatehouse:visibility"] for f in inventory.by_type("aws:lambda/function:Function")}
+    functions = {
+        f.outputs["invokeArn"]: f.inputs["tags"]["gatehouse:visibility"]
+        for f in inventory.by_type("aws:lambda/function:Function")
+        if "gatehouse:visibility" in f.inputs["tags"]
+    }
     apis = {a.outputs["id"]: a.name for a in inventory.by_type("aws:apigateway/restApi:RestApi")}
     for integration in inventory.by_type("aws:apigateway/integration:Integration"):
+        if integration.name.endswith("-health"):
+            assert integration.inputs["type"] == "MOCK"
+            continue
         gateway = apis[integration.inputs["restApi"]]
         assert functions[integration.inputs["uri"]] == gateway.split("-")[0], integration.name
         assert integration.inputs["type"] == "AWS_PROXY"
@@ -267,6 +285,8 @@ def test_stages_log_as_json_and_trace(stack):
 def test_backends_log_only_to_their_own_group():
     inventory = rendered("dev")
     for policy in inventory.by_type("aws:iam/rolePolicy:RolePolicy"):
+        if policy.name == "prober-vpc-access":  # tests/test_prober_component.py
+            continue
         (statement,) = json.loads(policy.inputs["policy"])["Statement"]
         assert statement["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
         assert statement["Resource"].startswith("arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/gatehouse-dev-")
@@ -634,10 +654,15 @@ def test_private_api_children():
         ("Deployment", "private-api"),
         ("Integration", "private-api-get-security"),
         ("Integration", "private-api-get-security-id-param"),
+        ("Integration", "private-api-health"),
+        ("IntegrationResponse", "private-api-health"),
         ("LogGroup", "private-api-access-logs"),
         ("Method", "private-api-get-security"),
         ("Method", "private-api-get-security-id-param"),
+        ("Method", "private-api-health"),
+        ("MethodResponse", "private-api-health"),
         ("Permission", "private-api-invoke-security"),
+        ("Resource", "private-api-health"),
         ("Resource", "private-api-res-security"),
         ("Resource", "private-api-res-security-id-param"),
         ("RestApi", "private-api"),
