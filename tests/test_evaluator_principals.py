@@ -1,0 +1,131 @@
+"""A role named in Principal or NotPrincipal stands for that role's sessions, as IAM reads it.
+
+Callers never present a role ARN: they present a session, `arn:aws:sts::<account>:assumed-role/
+<role-name>/<session>`, which drops the role's path. Compared as text, an Allow for the role looks
+closed and a Deny for it looks absent.
+"""
+
+from __future__ import annotations
+
+import pytest
+from gatehouse_guard.evaluator import Decision, Request, evaluate
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+ACCOUNT = "111122223333"
+OTHER_ACCOUNT = "444455556666"
+API = f"arn:aws:execute-api:eu-west-1:{ACCOUNT}:a1b2c3d4e5"
+HEALTH = f"{API}/live/GET/health"
+CI_ROLE = f"arn:aws:iam::{ACCOUNT}:role/ci-deploy"
+CI_ROLE_WITH_PATH = f"arn:aws:iam::{ACCOUNT}:role/pipelines/prod/ci-deploy"
+CI_SESSION = f"arn:aws:sts::{ACCOUNT}:assumed-role/ci-deploy/build-4711"
+OTHER_ACCOUNT_SESSION = f"arn:aws:sts::{OTHER_ACCOUNT}:assumed-role/ci-deploy/build-4711"
+CHINA_SESSION = f"arn:aws-cn:sts::{ACCOUNT}:assumed-role/ci-deploy/build-4711"
+OTHER_ROLE_SESSION = f"arn:aws:sts::{ACCOUNT}:assumed-role/ci-deploy-old/build-4711"
+
+
+def statement(effect, sid, **elements):
+    body = {"Sid": sid, "Effect": effect, "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}
+    return body | elements
+
+
+ALLOW_ALL = statement("Allow", "AllowAll", Principal="*")
+
+
+def policy(*statements):
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def as_caller(arn):
+    return Request("execute-api:Invoke", HEALTH, {"AWS": arn}, {})
+
+
+CASES = [
+    pytest.param(
+        policy(statement("Allow", "Ci", Principal={"AWS": CI_ROLE})),
+        CI_SESSION,
+        Decision("Allow", ("Ci",)),
+        id="allow-for-a-role-admits-its-sessions",
+    ),
+    pytest.param(
+        policy(statement("Allow", "Ci", Principal={"AWS": CI_ROLE_WITH_PATH})),
+        CI_SESSION,
+        Decision("Allow", ("Ci",)),
+        id="the-role-path-is-not-in-the-session-arn",
+    ),
+    pytest.param(
+        policy(statement("Allow", "Ci", Principal={"AWS": CI_ROLE.replace("ci-deploy", "CI-Deploy")})),
+        CI_SESSION,
+        Decision("Allow", ("Ci",)),
+        id="role-names-are-case-insensitive",
+    ),
+    pytest.param(
+        policy(ALLOW_ALL, statement("Deny", "NoCi", Principal={"AWS": CI_ROLE})),
+        CI_SESSION,
+        Decision("ExplicitDeny", ("NoCi",)),
+        id="deny-for-a-role-hits-its-sessions",
+    ),
+    pytest.param(
+        policy(ALLOW_ALL, statement("Deny", "AllButCi", NotPrincipal={"AWS": CI_ROLE})),
+        CI_SESSION,
+        Decision("Allow", ("AllowAll",)),
+        id="not-principal-role-spares-its-sessions",
+    ),
+    pytest.param(
+        policy(ALLOW_ALL, statement("Deny", "AllButCi", NotPrincipal={"AWS": CI_ROLE})),
+        OTHER_ROLE_SESSION,
+        Decision("ExplicitDeny", ("AllButCi",)),
+        id="not-principal-role-does-not-spare-a-role-whose-name-starts-the-same",
+    ),
+    pytest.param(
+        policy(statement("Allow", "Ci", Principal={"AWS": CI_ROLE})),
+        OTHER_ACCOUNT_SESSION,
+        Decision("ImplicitDeny", ()),
+        id="a-role-of-the-same-name-in-another-account-is-another-role",
+    ),
+    pytest.param(
+        policy(statement("Allow", "Ci", Principal={"AWS": CI_ROLE})),
+        CHINA_SESSION,
+        Decision("ImplicitDeny", ()),
+        id="another-partition-is-another-role",
+    ),
+    pytest.param(
+        policy(statement("Allow", "Session", Principal={"AWS": CI_SESSION})),
+        CI_SESSION.replace("build-4711", "build-4712"),
+        Decision("ImplicitDeny", ()),
+        id="a-session-arn-names-only-that-session",
+    ),
+    pytest.param(
+        policy(statement("Allow", "Session", Principal={"AWS": CI_SESSION})),
+        CI_SESSION,
+        Decision("Allow", ("Session",)),
+        id="a-session-arn-names-that-session",
+    ),
+    pytest.param(
+        policy(statement("Allow", "Ci", Principal={"AWS": CI_ROLE})),
+        f"arn:aws:iam::{ACCOUNT}:user/ci-deploy",
+        Decision("ImplicitDeny", ()),
+        id="a-user-of-the-same-name-is-not-the-role",
+    ),
+]
+
+
+@pytest.mark.parametrize(("document", "caller", "expected"), CASES)
+def test_a_role_stands_for_its_sessions(document, caller, expected):
+    assert evaluate(document, as_caller(caller)) == expected
+
+
+names = st.from_regex(r"[A-Za-z0-9+=,.@_-]{1,20}", fullmatch=True)
+paths = st.lists(st.from_regex(r"[a-z0-9]{1,8}", fullmatch=True), max_size=3)
+
+
+@settings(max_examples=60, deadline=None)
+@given(names, names, paths, st.sampled_from(["Allow", "Deny"]))
+def test_every_session_of_a_role_is_that_role_whatever_its_path(role, session, path, effect):
+    role_arn = f"arn:aws:iam::{ACCOUNT}:role/" + "".join(f"{p}/" for p in path) + role
+    caller = as_caller(f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/{session}")
+    named = policy(ALLOW_ALL, statement(effect, "Named", Principal={"AWS": role_arn}))
+    spared = policy(ALLOW_ALL, statement("Deny", "Spared", NotPrincipal={"AWS": role_arn}))
+    expected = "Allow" if effect == "Allow" else "ExplicitDeny"
+    assert evaluate(named, caller).decision == expected
+    assert evaluate(spared, caller).decision == "Allow"
