@@ -15,8 +15,9 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
-from gatehouse_guard.evaluator import PolicyError, evaluate
+from gatehouse_guard.evaluator import PolicyError, evaluate, parse_policy
 from gatehouse_guard.model import Finding, Resource, as_list, refers_to
+from gatehouse_guard.probes import Surface, api_surface
 from gatehouse_guard.rules.api_exposure import REST_API, is_private_api
 from gatehouse_guard.rules.endpoint_network import VPC, is_execute_api_endpoint
 from gatehouse_guard.rules.unknowns import Unresolved, checked, is_unknown, require
@@ -113,7 +114,7 @@ def _inside(cidr: str, networks: Sequence[str]) -> bool:
 
 def probes(
     document: Mapping[str, Any], api_arn: str, network: Network, settings: Settings,
-    extra_endpoint_ids: Sequence[str] = (),
+    extra_endpoint_ids: Sequence[str] = (), surface: Surface | None = None,
 ) -> list[Scenario]:
     """The derived scenarios plus callers the policy itself names but the config does not allow:
     endpoints it lists (or that are associated with the API) and networks it admits outside the
@@ -126,6 +127,8 @@ def probes(
         vpc_cidr=network.vpc_cidr,
         vpn_cidrs=settings.vpn_cidrs,
         private=True,
+        policy=document,
+        surface=surface or Surface(),
     )
     by_name = {s.name: s for s in scenarios}
     other = by_name.get(OTHER_ENDPOINT)
@@ -137,7 +140,7 @@ def probes(
         extra.append(Scenario(
             f"unlisted-endpoint:{endpoint_id}",
             f"a caller through endpoint {endpoint_id}, which is not ours nor in allowedEndpointIds",
-            replace(other.request, context=context),
+            replace(other.request, context=context), other.probes,
         ))
     admitted = [network.vpc_cidr, *settings.consumer_cidrs]
     if settings.tier != "prod":
@@ -155,26 +158,32 @@ def probes(
             f"unlisted-network:{cidr}",
             f"a caller at {address} ({cidr}, outside the VPC and configured networks) "
             "through our endpoint",
-            replace(ours.request, context=context),
+            replace(ours.request, context=context), ours.probes,
         ))
     return [*scenarios, *extra]
 
 
 def leaks(
     document: Mapping[str, Any], api_arn: str, network: Network, settings: Settings,
-    extra_endpoint_ids: Sequence[str] = (),
+    extra_endpoint_ids: Sequence[str] = (), surface: Surface | None = None,
 ) -> list[tuple[Scenario, str, tuple[str, ...]]]:
-    """(scenario, decision, statements) for every caller who gets in but should not."""
+    """(scenario, decision, statements) for every caller who gets in but should not; the
+    scenario is narrowed to the first of its probes that got in."""
     expected = {OUR_ENDPOINT}
     if settings.tier != "prod":
         expected.add(VPN_CLIENT)
     found = []
-    for scenario in probes(document, api_arn, network, settings, extra_endpoint_ids):
+    compiled = parse_policy(document)  # once, for every probe of every scenario
+    for scenario in probes(document, api_arn, network, settings, extra_endpoint_ids, surface):
         if scenario.name in expected:
             continue
-        decision = evaluate(document, scenario.request)
-        if decision.decision == "Allow":
-            found.append((scenario, decision.decision, tuple(decision.statements)))
+        for request in scenario.requests:
+            decision = evaluate(compiled, request)
+            if decision.decision == "Allow":
+                on = request.resource.removeprefix(api_arn)
+                narrowed = replace(scenario, request=request, description=f"{scenario.description}, on {on}")
+                found.append((narrowed, decision.decision, tuple(decision.statements)))
+                break
     return found
 
 
@@ -295,7 +304,8 @@ def _check_target(
         return
     allowed = ", ".join((*network.our_endpoint_ids, *settings.allowed_endpoint_ids)) or "none"
     try:
-        found = leaks(document, _arn_for(document, arn), network, settings, associated)
+        surface = api_surface(resources, target) if target.type == REST_API else None
+        found = leaks(document, _arn_for(document, arn), network, settings, associated, surface)
     except (PolicyError, ScenarioError) as exc:
         yield Finding(f"{target.label}: its resource policy cannot be evaluated: {exc}", urn)
         return

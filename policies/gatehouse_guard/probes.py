@@ -1,0 +1,195 @@
+"""The resources a scenario's caller asks for: every route and stage of the API, and every method,
+stage and path the policy's own Resource/NotResource patterns name.
+
+One fixed probe (`live/GET/health`) let a policy that leaves one method, one path or one stage
+open pass. The probes here exercise each statement's scope: the API's routes on each of its
+stages, every HTTP method on each stage, and an instance of each pattern (its literal stage,
+method and path; its wildcards filled in). Probes that no Resource/NotResource value can tell
+apart get the same answer from the policy, so only one of each kind is kept: the count stays
+small however many routes the API has.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .arns import SHORTHAND_PREFIX, expand_resource, resource_matches, wildcard_match
+from .model import Resource, as_list, refers_to
+from .rules.unknowns import is_unknown
+
+REST_API = "aws:apigateway/restApi:RestApi"
+API_RESOURCE = "aws:apigateway/resource:Resource"
+METHOD = "aws:apigateway/method:Method"
+STAGE = "aws:apigateway/stage:Stage"
+# What a caller can send; `ANY` in a Method is all of them.
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+DEFAULT_ROUTE = ("GET", "/health")
+_PATH_PARAMETER = re.compile(r"\{[^}/]+\+\}|\{[^}/]+\}")
+_FILL = "probe"  # stands for what a `*` in a path covers
+
+
+@dataclass(frozen=True)
+class Surface:
+    """What an API serves: its stage names and routes (`("GET", "/orders/{id}")`)."""
+
+    stages: tuple[str, ...] = ()
+    routes: tuple[tuple[str, str], ...] = ()
+
+
+def _text(value: object) -> str | None:
+    """A known, non-empty string prop (in a preview the ids of new resources are unknown)."""
+    return value if isinstance(value, str) and value and not is_unknown(value) else None
+
+
+def _resource_path(node: Resource, by_id: Mapping[str, Resource], depth: int = 0) -> str | None:
+    known = _text(node.props.get("path"))
+    if known or depth > 50:
+        return known
+    part, parent = _text(node.props.get("pathPart")), _text(node.props.get("parentId"))
+    if part is None:
+        return None
+    above = by_id.get(parent) if parent else None
+    prefix = _resource_path(above, by_id, depth + 1) if above else ""
+    return None if prefix is None else f"{prefix.rstrip('/')}/{part}"
+
+
+def api_surface(resources: Sequence[Resource], api: Resource) -> Surface:
+    """The stages and routes the stack gives `api` (what is unknown in a preview is left out)."""
+    stages = tuple(
+        dict.fromkeys(
+            name
+            for stage in resources
+            if stage.type == STAGE and refers_to(stage, "restApi", api, "id")
+            for name in [_text(stage.props.get("stageName"))]
+            if name
+        )
+    )
+    nodes = [r for r in resources if r.type == API_RESOURCE and refers_to(r, "restApi", api, "id")]
+    by_id = {r.props["id"]: r for r in nodes if _text(r.props.get("id"))}
+    root = _text(api.props.get("rootResourceId"))
+    routes = []
+    for method in resources:
+        if method.type != METHOD or not refers_to(method, "restApi", api, "id"):
+            continue
+        verb = _text(method.props.get("httpMethod"))
+        target = _text(method.props.get("resourceId"))
+        node = by_id.get(target) if target else None
+        path = "/" if target and target == root else _resource_path(node, by_id) if node else None
+        if verb and path:
+            routes.append((verb.upper(), path))
+    return Surface(stages, tuple(dict.fromkeys(routes)))
+
+
+def _concrete_path(path: str) -> str:
+    """A request path for a route path: `{id}` -> `1`, a greedy `{proxy+}` -> `a/b`."""
+    return _PATH_PARAMETER.sub(lambda m: "a/b" if m.group().endswith("+}") else "1", path).lstrip("/")
+
+
+def _fill(text: str, star: str) -> str:
+    return text.replace("*", star).replace("?", "x")
+
+
+def _has_wildcard(text: str) -> bool:
+    return "*" in text or "?" in text
+
+
+def _relative(pattern: str, api_arn: str) -> str | None:
+    """What `pattern` names inside `api_arn` (`/<stage>/<METHOD>/<path>`, "" for all of it), or
+    None when it cannot name this API."""
+    if pattern == "*":
+        return ""
+    if pattern.startswith(SHORTHAND_PREFIX):
+        return pattern[len(SHORTHAND_PREFIX) - 1 :]
+    segments = pattern.split(":", 5)
+    if len(segments) < 6:
+        return None
+    api_part, slash, rest = segments[5].partition("/")
+    head = ":".join([*segments[:5], api_part])
+    if not resource_matches(head, api_arn):
+        return "" if head.endswith("*") and resource_matches(head, f"{api_arn}/") else None
+    return f"/{rest}" if slash else ""
+
+
+def _pattern_probes(
+    relative: str, stages: Sequence[str], paths: Sequence[str]
+) -> Iterable[tuple[str, str, str]]:
+    if not relative or relative == "/*":
+        return
+    stage_part, method_part, path_part = ([*relative[1:].split("/", 2), None, None])[:3]
+    if _has_wildcard(stage_part):
+        chosen = [s for s in stages if wildcard_match(stage_part, s)]
+        candidates = chosen or ([_fill(stage_part, "")] if stage_part != "*" else [])
+    else:
+        candidates = [stage_part]
+    if method_part is None or method_part == "*" and path_part is None:
+        methods = list(HTTP_METHODS)
+    elif _has_wildcard(method_part):
+        methods = [m for m in HTTP_METHODS if wildcard_match(method_part, m)]
+    else:
+        methods = [method_part]
+    filled = [_fill(path_part, _FILL)] if path_part is not None else list(paths[:1])
+    for stage in candidates or stages:
+        for method in methods:
+            for path in filled:
+                yield stage, method, path
+
+
+def _patterns(document: Mapping[str, Any] | None) -> list[str]:
+    if not isinstance(document, Mapping):
+        return []
+    found = []
+    for statement in as_list(document.get("Statement")):
+        if isinstance(statement, Mapping):
+            for element in ("Resource", "NotResource"):
+                found += [v for v in as_list(statement.get(element)) if isinstance(v, str)]
+    return list(dict.fromkeys(found))
+
+
+def probe_resources(
+    api_arn: str,
+    document: Mapping[str, Any] | None = None,
+    surface: Surface = Surface(),
+    default_stage: str = "live",
+) -> tuple[str, ...]:
+    """The request ARNs to try on `api_arn`, the API's first route on its first stage first."""
+    patterns = _patterns(document)
+    relatives = [r for r in (_relative(p, api_arn) for p in patterns) if r is not None]
+    named_stages = [
+        part
+        for r in relatives
+        for part in [r[1:].split("/", 1)[0]]
+        if part and not _has_wildcard(part)
+    ]
+    stages = list(dict.fromkeys([*(surface.stages or (default_stage,)), *named_stages]))
+    routes = list(surface.routes or (DEFAULT_ROUTE,))
+    paths = list(dict.fromkeys(_concrete_path(path) for _verb, path in routes))
+    triples: list[tuple[str, str, str]] = []
+    for stage in stages:
+        for verb, path in routes:
+            for method in HTTP_METHODS if verb == "ANY" else (verb,):
+                triples.append((stage, method, _concrete_path(path)))
+    for stage in stages:  # methods the routes do not serve, on every stage
+        triples += [(stage, method, paths[0]) for method in HTTP_METHODS]
+    for relative in relatives:
+        triples += _pattern_probes(relative, stages, paths)
+    arns = list(dict.fromkeys(f"{api_arn}/{s}/{m}/{p}" for s, m, p in triples))
+    return _distinct_for(patterns, arns)
+
+
+def _distinct_for(patterns: Sequence[str], arns: Sequence[str]) -> tuple[str, ...]:
+    """One ARN per set of patterns it matches: the policy cannot answer two such ARNs apart.
+    A pattern with a policy variable depends on the request, so then nothing is merged."""
+    if any("${" in pattern for pattern in patterns):
+        return tuple(arns)
+    kept: dict[tuple[bool, ...], str] = {}
+    for arn in arns:
+        signature = tuple(
+            (expanded := expand_resource(pattern, arn)) is not None
+            and resource_matches(expanded, arn)
+            for pattern in patterns
+        )
+        kept.setdefault(signature, arn)
+    return tuple(kept.values())
