@@ -4,8 +4,13 @@
 
 REQUEST.json: {"action": "execute-api:Invoke", "resource": "<arn>", "principal": "*",
                "context": {"aws:SourceVpce": "vpce-...", "aws:VpcSourceIp": "10.1.2.3"}}
-Prints {"decision": "Allow" | "ExplicitDeny" | "ImplicitDeny", "statements": [...]} and exits 0
-whatever the decision; a file that cannot be read or understood is a one-line usage error.
+Prints {"decision": "Allow" | "ExplicitDeny" | "ImplicitDeny", "statements": [...], "why": [...],
+"traps": [...]} and exits 0 whatever the decision; a file that cannot be read or understood is a
+one-line usage error. `why` holds the deciding statements (on an ImplicitDeny, every Allow and
+what kept it from applying), each condition key test with the policy and request values compared;
+`traps` names the classic mistakes the policy makes for this request (aws:SourceIp behind a VPC
+endpoint, several keys ANDed under one negated operator of a Deny, variables in a policy without
+Version 2012-10-17, an Allow that an absent key satisfies).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from pipeline.access_explanation import explanation_json
 from pipeline.errors import UsageError
 from pipeline.exit_codes import ExitCode
 from pipeline.policy_path import ensure_policies_on_path
@@ -62,7 +68,7 @@ def _load_json(path: Path, what: str) -> Any:
 def run(args: argparse.Namespace) -> int:
     ensure_policies_on_path()
     # Imported here: the package lives in the pack directory, on sys.path only from now on.
-    from gatehouse_guard.evaluator import PolicyError, Request, RequestError, evaluate
+    from gatehouse_guard.evaluator import PolicyError, Request, RequestError, explain
 
     policy = _load_json(args.policy, "policy")
     request_data = _load_json(args.request, "request")
@@ -71,8 +77,8 @@ def run(args: argparse.Namespace) -> int:
     except RequestError as error:
         raise UsageError(f"request file {args.request}: {error}") from None
     try:
-        decision = evaluate(policy, request)
+        decision, traces = explain(policy, request)
     except PolicyError as error:
         raise UsageError(f"policy file {args.policy}: {error}") from None
-    print(json.dumps(decision.to_json()))
+    print(json.dumps(explanation_json(policy, request, decision, traces), indent=2))
     return ExitCode.OK
