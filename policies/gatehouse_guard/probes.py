@@ -44,40 +44,56 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value and not is_unknown(value) else None
 
 
-def _resource_path(node: Resource, by_id: Mapping[str, Resource], depth: int = 0) -> str | None:
-    known = _text(node.props.get("path"))
-    if known or depth > 50:
-        return known
+def _resource_path(
+    node: Resource, by_id: Mapping[str, Resource], seen: dict[int, str | None], depth: int = 0
+) -> str | None:
+    """The node's `path` output, else its pathParts joined up to the root (known in a preview)."""
+    if id(node) in seen:
+        return seen[id(node)]
+    path = _text(node.props.get("path"))
     part, parent = _text(node.props.get("pathPart")), _text(node.props.get("parentId"))
-    if part is None:
-        return None
-    above = by_id.get(parent) if parent else None
-    prefix = _resource_path(above, by_id, depth + 1) if above else ""
-    return None if prefix is None else f"{prefix.rstrip('/')}/{part}"
+    if path is None and part is not None and depth <= 50:
+        above = by_id.get(parent) if parent else None
+        prefix = _resource_path(above, by_id, seen, depth + 1) if above else ""
+        path = None if prefix is None else f"{prefix.rstrip('/')}/{part}"
+    seen[id(node)] = path
+    return path
+
+
+def _of_api(resource: Resource, api: Resource, api_id: str | None) -> bool:
+    known = _text(resource.props.get("restApi"))
+    if known and api_id:
+        return known == api_id  # the common case, without refers_to's general join
+    return refers_to(resource, "restApi", api, "id")
 
 
 def api_surface(resources: Sequence[Resource], api: Resource) -> Surface:
     """The stages and routes the stack gives `api` (what is unknown in a preview is left out)."""
+    api_id = _text(api.props.get("id"))
+    mine = [
+        r for r in resources if r.type in (STAGE, API_RESOURCE, METHOD) and _of_api(r, api, api_id)
+    ]
     stages = tuple(
         dict.fromkeys(
             name
-            for stage in resources
-            if stage.type == STAGE and refers_to(stage, "restApi", api, "id")
+            for stage in mine
+            if stage.type == STAGE
             for name in [_text(stage.props.get("stageName"))]
             if name
         )
     )
-    nodes = [r for r in resources if r.type == API_RESOURCE and refers_to(r, "restApi", api, "id")]
+    nodes = [r for r in mine if r.type == API_RESOURCE]
     by_id = {r.props["id"]: r for r in nodes if _text(r.props.get("id"))}
     root = _text(api.props.get("rootResourceId"))
+    seen: dict[int, str | None] = {}
     routes = []
-    for method in resources:
-        if method.type != METHOD or not refers_to(method, "restApi", api, "id"):
+    for method in mine:
+        if method.type != METHOD:
             continue
         verb = _text(method.props.get("httpMethod"))
         target = _text(method.props.get("resourceId"))
         node = by_id.get(target) if target else None
-        path = "/" if target and target == root else _resource_path(node, by_id) if node else None
+        path = "/" if target and target == root else _resource_path(node, by_id, seen) if node else None
         if verb and path:
             routes.append((verb.upper(), path))
     return Surface(stages, tuple(dict.fromkeys(routes)))
@@ -157,6 +173,11 @@ def probe_resources(
     """The request ARNs to try on `api_arn`, the API's first route on its first stage first."""
     patterns = _patterns(document)
     relatives = [r for r in (_relative(p, api_arn) for p in patterns) if r is not None]
+    if all(r in ("", "/*") for r in relatives) and not any("${" in p for p in patterns):
+        # Every pattern names all of this API or none of it: one probe answers for every route.
+        stage = (surface.stages or (default_stage,))[0]
+        verb, path = (surface.routes or (DEFAULT_ROUTE,))[0]
+        return (f"{api_arn}/{stage}/{'GET' if verb == 'ANY' else verb}/{_concrete_path(path)}",)
     named_stages = [
         part
         for r in relatives
@@ -164,13 +185,13 @@ def probe_resources(
         if part and not _has_wildcard(part)
     ]
     stages = list(dict.fromkeys([*(surface.stages or (default_stage,)), *named_stages]))
-    routes = list(surface.routes or (DEFAULT_ROUTE,))
-    paths = list(dict.fromkeys(_concrete_path(path) for _verb, path in routes))
+    routes = [(verb, _concrete_path(path)) for verb, path in surface.routes or (DEFAULT_ROUTE,)]
+    paths = list(dict.fromkeys(path for _verb, path in routes))
     triples: list[tuple[str, str, str]] = []
     for stage in stages:
         for verb, path in routes:
             for method in HTTP_METHODS if verb == "ANY" else (verb,):
-                triples.append((stage, method, _concrete_path(path)))
+                triples.append((stage, method, path))
     for stage in stages:  # methods the routes do not serve, on every stage
         triples += [(stage, method, paths[0]) for method in HTTP_METHODS]
     for relative in relatives:
@@ -184,12 +205,12 @@ def _distinct_for(patterns: Sequence[str], arns: Sequence[str]) -> tuple[str, ..
     A pattern with a policy variable depends on the request, so then nothing is merged."""
     if any("${" in pattern for pattern in patterns):
         return tuple(arns)
+    if not arns:
+        return ()
+    # Every probe is for the same API, so each pattern expands the same way for all of them.
+    expanded = [expand_resource(pattern, arns[0]) for pattern in patterns]
     kept: dict[tuple[bool, ...], str] = {}
     for arn in arns:
-        signature = tuple(
-            (expanded := expand_resource(pattern, arn)) is not None
-            and resource_matches(expanded, arn)
-            for pattern in patterns
-        )
+        signature = tuple(e is not None and resource_matches(e, arn) for e in expanded)
         kept.setdefault(signature, arn)
     return tuple(kept.values())
