@@ -497,3 +497,15 @@ def test_rule_finds_an_endpoint_wildcard_that_admits_more_than_ours():
 
     messages = _rule_messages(_baseline_with(widen_to_prefix))
     assert any(f"'wildcard-endpoint:{OUR_VPCE[:8]}*'" in m for m in messages), messages
+
+
+def test_a_private_custom_domain_is_asked_about_its_own_arn():
+    domain = "arn:aws:execute-api:eu-west-1:111122223333:/domainnames/api.internal.example+abc123"
+    own_arn = {**_statement("Allow", "Domain", {"StringEquals": {"aws:SourceVpce": OUR_VPCE}}), "Resource": domain}
+    result = {s.name: s for s in derive_scenarios(
+        api_arn=domain, our_endpoint_ids=[OUR_VPCE], vpc_id=VPC_ID, vpc_cidr=VPC_CIDR,
+        policy=_policy(own_arn),
+    )}
+    assert [r.resource for r in result[OUR_ENDPOINT].requests] == [domain]
+    assert evaluate(_policy(own_arn), result[OUR_ENDPOINT].request).decision == "Allow"
+    assert evaluate(_policy(own_arn), result[FOREIGN_ENDPOINT].request).decision == "ImplicitDeny"

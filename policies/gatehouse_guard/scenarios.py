@@ -36,6 +36,7 @@ SCENARIO_NAMES = (OUR_ENDPOINT, OTHER_ENDPOINT_SAME_VPC, FOREIGN_ENDPOINT, VPN_C
 WILDCARD_ENDPOINT = "wildcard-endpoint"  # named `wildcard-endpoint:<pattern>`
 WILDCARD_VPC = "wildcard-vpc"  # named `wildcard-vpc:<pattern>`
 _ID_KEYS = {"aws:sourcevpce": "vpce", "aws:sourcevpc": "vpc"}
+DOMAIN_PATH = "/domainnames/"
 _HEX_DIGITS = 17  # vpce-0123456789abcdef0: AWS ids carry 17 hex digits
 
 ACTION = "execute-api:Invoke"
@@ -185,10 +186,13 @@ def derive_scenarios(
     without them each asks for `<stage>/GET/health` only.
     """
     parsed = parse_execute_api_arn(api_arn)
-    if parsed is None or parsed.path:
+    # A private custom domain's access policy is asked about the domain's own ARN.
+    domain = parsed is not None and not parsed.api_id and parsed.path.startswith(DOMAIN_PATH)
+    if parsed is None or (parsed.path and not domain):
         raise ScenarioError(
-            "api_arn must be an API's execution ARN, arn:aws:execute-api:<region>:<account>:<api-id>"
-            f" (got {api_arn!r})"
+            "api_arn must be an API's execution ARN, arn:aws:execute-api:<region>:<account>:<api-id>,"
+            " or a private custom domain's, arn:aws:execute-api:<region>:<account>:/domainnames/"
+            f"<name>+<id> (got {api_arn!r})"
         )
     if isinstance(our_endpoint_ids, str) or not our_endpoint_ids or not all(our_endpoint_ids):
         raise ScenarioError(
@@ -214,8 +218,10 @@ def derive_scenarios(
     foreign_vpc = _fresh_id("vpc", "foreign-vpc", {vpc_id}, named("aws:sourcevpc"))
     vpc_host = _host(vpc_network)
     foreign_host = _host(_foreign_range([vpc_network, *vpn_networks]))
-    if policy is None and surface is None:
-        resources: tuple[str, ...] = (f"{api_arn}/{stage}/{PROBE}",)
+    if domain:
+        resources: tuple[str, ...] = (api_arn,)
+    elif policy is None and surface is None:
+        resources = (f"{api_arn}/{stage}/{PROBE}",)
     else:
         resources = probe_resources(api_arn, policy, surface or Surface(), stage)
 
