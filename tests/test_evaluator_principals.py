@@ -129,3 +129,14 @@ def test_every_session_of_a_role_is_that_role_whatever_its_path(role, session, p
     expected = "Allow" if effect == "Allow" else "ExplicitDeny"
     assert evaluate(named, caller).decision == expected
     assert evaluate(spared, caller).decision == "Allow"
+
+
+@pytest.mark.parametrize(
+    "principal",
+    [{"AWS": f"arn:aws:iam::{ACCOUNT}:role/ci-*"}, {"AWS": ["*", "arn:aws:iam::*:root"]}],
+)
+def test_a_wildcard_inside_a_principal_arn_is_refused_as_iam_refuses_it(principal):
+    from gatehouse_guard.evaluator import PolicyError
+
+    with pytest.raises(PolicyError, match="statement Ci: Principal.AWS .* has a wildcard inside it"):
+        evaluate(policy(statement("Allow", "Ci", Principal=principal)), as_caller(CI_SESSION))

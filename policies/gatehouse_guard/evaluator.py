@@ -369,6 +369,16 @@ def _principals(label: str, element: str, raw: object) -> _Principals:
             f" (allowed: {', '.join(PRINCIPAL_TYPES)})"
         )
     ids = {kind: _strings(label, f"{element}.{kind}", value) for kind, value in raw.items()}
+    for kind, values in ids.items():
+        partial = next((v for v in values if v != "*" and "*" in v), None)
+        if partial:
+            # IAM: "You cannot use a wildcard to match part of a principal name or ARN"; such a
+            # policy is refused on save, and read as text it would look like a closed door.
+            raise PolicyError(
+                f"statement {label}: {element}.{kind} {partial!r} has a wildcard inside it, which"
+                ' IAM refuses; allowed: "*" alone, or exact ids with a Condition such as'
+                ' ArnLike on aws:PrincipalArn'
+            )
     return _Principals(anyone=False, ids=ids)
 
 
