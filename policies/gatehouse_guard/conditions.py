@@ -34,10 +34,17 @@ def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     return ipaddress.ip_network(text, strict=False)
 
 
-def _in_network(policy_value: str, request_value: str) -> bool:
+@lru_cache(maxsize=4096)
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        address = ipaddress.ip_address(request_value)
+        return ipaddress.ip_address(text)
     except ValueError:
+        return None
+
+
+def _in_network(policy_value: str, request_value: str) -> bool:
+    address = _address(request_value)
+    if address is None:
         return False  # IAM compares addresses; a request value that is not one never matches
     network = _network(policy_value)
     return address.version == network.version and address in network
@@ -67,7 +74,7 @@ def _text(pattern: Pattern) -> str:
 
 
 _POSITIVE: dict[str, _Family] = {
-    "StringEquals": _Family(lambda p, r: _text(p) == r),
+    "StringEquals": _Family(lambda p, r: (p if p.__class__ is str else _text(p)) == r),
     "StringEqualsIgnoreCase": _Family(lambda p, r: _text(p).casefold() == r.casefold()),
     "StringLike": _Family(wildcard_match),
     "IpAddress": _Family(_in_network, _is_network, "an IPv4/IPv6 address or CIDR"),
@@ -208,9 +215,12 @@ class KeyTest:
     key: str  # lower-cased: condition key names are case-insensitive
     values: tuple[PolicyValue, ...]
     written_key: str = ""
+    plain: bool = True  # no policy variable among the values: nothing to resolve per request
 
-    def _resolved(self, context: RequestContext) -> tuple[list, bool]:
+    def _resolved(self, context: RequestContext) -> tuple[Sequence, bool]:
         """The comparable values for this request, and whether a variable had no value."""
+        if self.plain:
+            return self.values, False
         resolved, unresolved = [], False
         for value in self.values:
             if isinstance(value, str):
@@ -326,7 +336,8 @@ def compile_condition(block: object, *, substitute: bool = True) -> ConditionBlo
             raise ConditionError(f"{name}: must be a non-empty object of condition key -> value(s)")
         for key, raw in keys.items():
             values = _policy_values(operator, key, raw, substitute)
-            tests.append(KeyTest(operator, str(key).lower(), values, str(key)))
+            plain = all(isinstance(value, str) for value in values)
+            tests.append(KeyTest(operator, str(key).lower(), values, str(key), plain))
     return ConditionBlock(tuple(tests))
 
 

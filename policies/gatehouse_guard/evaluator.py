@@ -27,6 +27,7 @@ import re
 import types
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from .arns import SHORTHAND_PREFIX, expand_resource, resource_matches, wildcard_match
@@ -299,11 +300,17 @@ def _any_action(patterns: tuple[str, ...], action: str) -> bool:
     return any(wildcard_match(pattern, action, ignore_case=True) for pattern in patterns)
 
 
+@lru_cache(maxsize=16384)
+def _covers(pattern: str, resource: str) -> bool:
+    # Probes ask for the same few resources over and over, scenario after scenario.
+    expanded = expand_resource(pattern, resource)
+    return expanded is not None and resource_matches(expanded, resource)
+
+
 def _one_resource(pattern: ResourcePattern, resource: str, context: RequestContext) -> bool | None:
     """Whether one Resource value covers `resource`; None when a variable in it has no value."""
     if isinstance(pattern, str):
-        expanded = expand_resource(pattern, resource)
-        return expanded is not None and resource_matches(expanded, resource)
+        return _covers(pattern, resource)
     head, template = pattern
     pieces = template.resolve(context.singles)
     if pieces is None:
@@ -315,12 +322,12 @@ def _one_resource(pattern: ResourcePattern, resource: str, context: RequestConte
 def _resource_element(
     patterns: tuple[ResourcePattern, ...], resource: str, context: RequestContext, negated: bool
 ) -> bool:
+    if not negated:
+        return any(_one_resource(pattern, resource, context) for pattern in patterns)
     results = [_one_resource(pattern, resource, context) for pattern in patterns]
-    if negated:
-        # A NotResource value that cannot be resolved proves nothing about the request: like a
-        # condition that cannot be compared, it keeps the statement from applying.
-        return not any(results) and None not in results
-    return any(results)
+    # A NotResource value that cannot be resolved proves nothing about the request: like a
+    # condition that cannot be compared, it keeps the statement from applying.
+    return not any(results) and None not in results
 
 
 def _compile_resource(text: str, substitute: bool) -> ResourcePattern:
