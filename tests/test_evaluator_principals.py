@@ -40,77 +40,37 @@ def as_caller(arn):
     return Request("execute-api:Invoke", HEALTH, {"AWS": arn}, {})
 
 
+def only(effect, sid, **principal):
+    """The statement alone for an Allow; behind an Allow-all for a Deny."""
+    named = statement(effect, sid, **principal)
+    return policy(named) if effect == "Allow" else policy(ALLOW_ALL, named)
+
+
+ALLOWED, DENIED, NOBODY = Decision("Allow", ("Ci",)), Decision("ExplicitDeny", ("NoCi",)), Decision("ImplicitDeny", ())
+SPARED = Decision("Allow", ("AllowAll",))
+OTHER_CASE_ROLE = CI_ROLE.replace("ci-deploy", "CI-Deploy")
+
+# (case id, policy, caller, decision)
 CASES = [
-    pytest.param(
-        policy(statement("Allow", "Ci", Principal={"AWS": CI_ROLE})),
-        CI_SESSION,
-        Decision("Allow", ("Ci",)),
-        id="allow-for-a-role-admits-its-sessions",
-    ),
-    pytest.param(
-        policy(statement("Allow", "Ci", Principal={"AWS": CI_ROLE_WITH_PATH})),
-        CI_SESSION,
-        Decision("Allow", ("Ci",)),
-        id="the-role-path-is-not-in-the-session-arn",
-    ),
-    pytest.param(
-        policy(statement("Allow", "Ci", Principal={"AWS": CI_ROLE.replace("ci-deploy", "CI-Deploy")})),
-        CI_SESSION,
-        Decision("Allow", ("Ci",)),
-        id="role-names-are-case-insensitive",
-    ),
-    pytest.param(
-        policy(ALLOW_ALL, statement("Deny", "NoCi", Principal={"AWS": CI_ROLE})),
-        CI_SESSION,
-        Decision("ExplicitDeny", ("NoCi",)),
-        id="deny-for-a-role-hits-its-sessions",
-    ),
-    pytest.param(
-        policy(ALLOW_ALL, statement("Deny", "AllButCi", NotPrincipal={"AWS": CI_ROLE})),
-        CI_SESSION,
-        Decision("Allow", ("AllowAll",)),
-        id="not-principal-role-spares-its-sessions",
-    ),
-    pytest.param(
-        policy(ALLOW_ALL, statement("Deny", "AllButCi", NotPrincipal={"AWS": CI_ROLE})),
-        OTHER_ROLE_SESSION,
-        Decision("ExplicitDeny", ("AllButCi",)),
-        id="not-principal-role-does-not-spare-a-role-whose-name-starts-the-same",
-    ),
-    pytest.param(
-        policy(statement("Allow", "Ci", Principal={"AWS": CI_ROLE})),
-        OTHER_ACCOUNT_SESSION,
-        Decision("ImplicitDeny", ()),
-        id="a-role-of-the-same-name-in-another-account-is-another-role",
-    ),
-    pytest.param(
-        policy(statement("Allow", "Ci", Principal={"AWS": CI_ROLE})),
-        CHINA_SESSION,
-        Decision("ImplicitDeny", ()),
-        id="another-partition-is-another-role",
-    ),
-    pytest.param(
-        policy(statement("Allow", "Session", Principal={"AWS": CI_SESSION})),
-        CI_SESSION.replace("build-4711", "build-4712"),
-        Decision("ImplicitDeny", ()),
-        id="a-session-arn-names-only-that-session",
-    ),
-    pytest.param(
-        policy(statement("Allow", "Session", Principal={"AWS": CI_SESSION})),
-        CI_SESSION,
-        Decision("Allow", ("Session",)),
-        id="a-session-arn-names-that-session",
-    ),
-    pytest.param(
-        policy(statement("Allow", "Ci", Principal={"AWS": CI_ROLE})),
-        f"arn:aws:iam::{ACCOUNT}:user/ci-deploy",
-        Decision("ImplicitDeny", ()),
-        id="a-user-of-the-same-name-is-not-the-role",
-    ),
-]
+    ("allow-for-a-role-admits-its-sessions", only("Allow", "Ci", Principal={"AWS": CI_ROLE}), CI_SESSION, ALLOWED),
+    ("the-role-path-is-not-in-the-session-arn", only("Allow", "Ci", Principal={"AWS": CI_ROLE_WITH_PATH}), CI_SESSION, ALLOWED),
+    ("role-names-are-case-insensitive", only("Allow", "Ci", Principal={"AWS": OTHER_CASE_ROLE}), CI_SESSION, ALLOWED),
+    ("deny-for-a-role-hits-its-sessions", only("Deny", "NoCi", Principal={"AWS": CI_ROLE}), CI_SESSION, DENIED),
+    ("not-principal-role-spares-its-sessions", only("Deny", "NoCi", NotPrincipal={"AWS": CI_ROLE}), CI_SESSION, SPARED),
+    ("not-principal-role-does-not-spare-a-role-whose-name-starts-the-same",
+     only("Deny", "NoCi", NotPrincipal={"AWS": CI_ROLE}), OTHER_ROLE_SESSION, DENIED),
+    ("a-role-of-the-same-name-in-another-account-is-another-role",
+     only("Allow", "Ci", Principal={"AWS": CI_ROLE}), OTHER_ACCOUNT_SESSION, NOBODY),
+    ("another-partition-is-another-role", only("Allow", "Ci", Principal={"AWS": CI_ROLE}), CHINA_SESSION, NOBODY),
+    ("a-session-arn-names-only-that-session",
+     only("Allow", "Ci", Principal={"AWS": CI_SESSION}), CI_SESSION.replace("4711", "4712"), NOBODY),
+    ("a-session-arn-names-that-session", only("Allow", "Ci", Principal={"AWS": CI_SESSION}), CI_SESSION, ALLOWED),
+    ("a-user-of-the-same-name-is-not-the-role",
+     only("Allow", "Ci", Principal={"AWS": CI_ROLE}), f"arn:aws:iam::{ACCOUNT}:user/ci-deploy", NOBODY),
+]  # fmt: skip
 
 
-@pytest.mark.parametrize(("document", "caller", "expected"), CASES)
+@pytest.mark.parametrize(("document", "caller", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_a_role_stands_for_its_sessions(document, caller, expected):
     assert evaluate(document, as_caller(caller)) == expected
 

@@ -217,21 +217,20 @@ class KeyTest:
     written_key: str = ""
     plain: bool = True  # no policy variable among the values: nothing to resolve per request
 
+    def _resolutions(self, context: RequestContext) -> list[tuple[PolicyValue, Pattern | None]]:
+        """Each policy value with what it compares as here (None: a variable has no value)."""
+        return [
+            (value, value if isinstance(value, str) else value.resolve(context.singles))
+            for value in self.values
+        ]
+
     def _resolved(self, context: RequestContext) -> tuple[Sequence, bool]:
         """The comparable values for this request, and whether a variable had no value."""
         if self.plain:
             return self.values, False
-        resolved, unresolved = [], False
-        for value in self.values:
-            if isinstance(value, str):
-                resolved.append(value)
-                continue
-            pieces = value.resolve(context.singles)
-            if pieces is None:
-                unresolved = True  # "any attempt to match it fails"
-            else:
-                resolved.append(pieces)
-        return resolved, unresolved
+        resolutions = [pattern for _value, pattern in self._resolutions(context)]
+        # "any attempt to match it fails": an unresolved value is reported, not compared
+        return [p for p in resolutions if p is not None], None in resolutions
 
     def matches(self, context: RequestContext) -> bool:
         present = context.values.get(self.key, ())
@@ -264,16 +263,14 @@ class KeyTest:
         op = self.operator
         shown = []
         missing = []
-        for value in self.values:
+        for value, pattern in self._resolutions(context):
             if isinstance(value, str):
                 shown.append(value)
-                continue
-            pieces = value.resolve(context.singles)
-            if pieces is None:
+            elif pattern is None:
                 shown.append(value.text)
                 missing.extend(v.written for v in value.variables if v.value(context.singles) is None)
             else:
-                shown.append(literal_text(pieces))
+                shown.append(literal_text(pattern))
         key = self.written_key or self.key
         if op.base == NULL:
             state = "absent" if not present else "present"
