@@ -9,6 +9,9 @@ The rules, from the IAM reference, that naive readings get wrong:
 - `ForAllValues:` matches an absent or empty key, `ForAnyValue:` does not.
 A positive operator applied to a multi-valued key without a set prefix matches when any request
 value matches (IAM documents no set semantics there; this is its observable behaviour).
+In a 2012-10-17 policy the values of string and ARN operators may hold policy variables
+(variables.py): a value whose variable has no value never matches, so a positive test falls back
+on its other values and a negated test does not hold at all.
 """
 
 from __future__ import annotations

@@ -182,7 +182,7 @@ def probe_resources(
         part
         for r in relatives
         for part in [r[1:].split("/", 1)[0]]
-        if part and not _has_wildcard(part)
+        if part and not _has_wildcard(part) and "${" not in part
     ]
     stages = list(dict.fromkeys([*(surface.stages or (default_stage,)), *named_stages]))
     routes = [(verb, _concrete_path(path)) for verb, path in surface.routes or (DEFAULT_ROUTE,)]
