@@ -509,3 +509,18 @@ def test_a_private_custom_domain_is_asked_about_its_own_arn():
     assert [r.resource for r in result[OUR_ENDPOINT].requests] == [domain]
     assert evaluate(_policy(own_arn), result[OUR_ENDPOINT].request).decision == "Allow"
     assert evaluate(_policy(own_arn), result[FOREIGN_ENDPOINT].request).decision == "ImplicitDeny"
+
+
+def test_a_spared_path_in_not_resource_is_probed():
+    # Allow all, Deny the others everywhere but /health: the foreign caller reaches /health.
+    spare = {**_statement("Deny", "DenyOthers", NOT_OURS)}
+    spare.pop("Resource")
+    spare["NotResource"] = "execute-api:/*/GET/health"
+    reached = who_gets_in(_policy(ALLOW_ALL, spare))
+    assert reached[FOREIGN_ENDPOINT] == ["/v1/GET/health"]
+
+
+def test_a_method_in_lower_case_names_no_call_and_guards_nothing():
+    reached = who_gets_in(_policy(ALLOW_ALL, scoped_deny("execute-api:/*/get/*")))
+    assert "/v1/GET/orders/1" in reached[FOREIGN_ENDPOINT]
+    assert not any("/get/" in r for r in reached[FOREIGN_ENDPOINT])

@@ -145,7 +145,8 @@ def _pattern_probes(
     elif _has_wildcard(method_part):
         methods = [m for m in HTTP_METHODS if wildcard_match(method_part, m)]
     else:
-        methods = [method_part]
+        # API Gateway's ARNs carry the method as sent, upper case: `get` names no real call.
+        methods = [method_part] if method_part in HTTP_METHODS else []
     filled = [_fill(path_part, _FILL)] if path_part is not None else list(paths[:1])
     for stage in candidates or stages:
         for method in methods:
