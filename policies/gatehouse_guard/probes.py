@@ -61,10 +61,12 @@ def _resource_path(
 
 
 def _of_api(resource: Resource, api: Resource, api_id: str | None) -> bool:
-    known = _text(resource.props.get("restApi"))
-    if known and api_id:
-        return known == api_id  # the common case, without refers_to's general join
-    return refers_to(resource, "restApi", api, "id")
+    value = resource.props.get("restApi")
+    if api_id and value == api_id:
+        return True  # the common case, without refers_to's general join
+    if api_id and isinstance(value, str) and value and not is_unknown(value):
+        return False  # another API's id
+    return refers_to(resource, "restApi", api, "id")  # in a preview: by dependency
 
 
 def api_surface(resources: Sequence[Resource], api: Resource) -> Surface:
