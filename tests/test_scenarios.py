@@ -524,3 +524,44 @@ def test_a_method_in_lower_case_names_no_call_and_guards_nothing():
     reached = who_gets_in(_policy(ALLOW_ALL, scoped_deny("execute-api:/*/get/*")))
     assert "/v1/GET/orders/1" in reached[FOREIGN_ENDPOINT]
     assert not any("/get/" in r for r in reached[FOREIGN_ENDPOINT])
+
+
+UNIVERSE = [
+    f"{API_ARN}/{stage}/{method}/{path}"
+    for stage in SURFACE.stages
+    for method in HTTP_METHODS
+    for path in ("orders/1", "orders")
+]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["Allow", "Deny"]),
+            st.sampled_from(["Resource", "NotResource"]),
+            st.sampled_from(PATTERNS),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_every_answer_a_real_request_can_get_is_among_the_probes_answers(bodies):
+    # Whatever the statements scope to (stage, method, path, full ARN or shorthand), a caller who
+    # gets in on some route of some stage with some method gets in on one of its probes.
+    statements = []
+    for index, (effect, element, pattern, conditioned) in enumerate(bodies):
+        body = _statement(effect, f"S{index}", NOT_OURS if conditioned else None)
+        body.pop("Resource")
+        statements.append(body | {element: pattern})
+    document = _policy(*statements)
+    compiled = parse_policy(document)
+    for s in derive_scenarios(
+        api_arn=API_ARN, our_endpoint_ids=[OUR_VPCE, SECOND_VPCE], vpc_id=VPC_ID,
+        vpc_cidr=VPC_CIDR, policy=document, surface=SURFACE,
+    ):
+        probed = {evaluate(compiled, r) for r in s.requests}
+        for arn in UNIVERSE:
+            real = Request("execute-api:Invoke", arn, "*", s.request.context)
+            assert evaluate(compiled, real) in probed, (s.name, arn)
