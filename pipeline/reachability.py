@@ -53,8 +53,15 @@ def reachability(inventory: Inventory, config: StackConfig, vpn_probes: tuple[st
         policy = _effective_policy(inventory, api)
         surface = api_surface(as_seen, _as_pack_sees(api))
         cells += _row(f"api:{api.name}", api.outputs["executionArn"], policy, private, our_ids, vpc_id, config.vpc_cidr, vpn, surface)
+    accounts = [str(a.outputs.get("executionArn", "")).split(":")[4:5] for a in inventory.by_type(REST_API)]
     for domain in inventory.by_type(DOMAIN_NAME):
-        arn = f"arn:aws:execute-api:{config.region}:{domain.outputs['arn'].split(':')[4]}:{domain.outputs['domainNameId']}"
+        # A private domain's policy is asked about the domain's own execute-api ARN, which its
+        # `execute-api:/*` shorthand and its full-ARN spelling both cover.
+        account = next((a[0] for a in accounts if a and a[0]), "") or domain.outputs["arn"].split(":")[4]
+        arn = (
+            f"arn:aws:execute-api:{config.region}:{account}:/domainnames/"
+            f"{domain.inputs['domainName']}+{domain.outputs['domainNameId']}"
+        )
         cells += _row(f"domain:{domain.inputs['domainName']}", arn, domain.inputs.get("policy"), True, our_ids, vpc_id, config.vpc_cidr, vpn)
     return cells
 
