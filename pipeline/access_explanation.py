@@ -99,7 +99,7 @@ def _traps(document: Mapping[str, Any], request, decision, traces) -> list[dict[
                         "operator are ANDed, so this Deny fires only when every one of them "
                         "differs"
                         + (
-                            f" (here {', '.join(kept_out)} matched, so it did not fire)"
+                            f" (here {', '.join(kept_out)} has a listed value, so it did not fire)"
                             if kept_out
                             else ""
                         )

@@ -249,7 +249,7 @@ def test_the_anded_keys_trap_is_named_when_one_key_kept_the_deny_from_firing(tmp
     assert answer["decision"] == "Allow"
     (trap,) = [t for t in answer["traps"] if t["trap"] == "keys under one operator are ANDed"]
     assert trap["statements"] == "DenyUnlessOurs"
-    assert "here aws:SourceVpc matched" in trap["explanation"]
+    assert "here aws:SourceVpc has a listed value" in trap["explanation"]
     assert "one Deny per key" in trap["explanation"]
 
 
