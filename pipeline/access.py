@@ -1,6 +1,6 @@
 """Evaluate a resource policy for one request: "why do I get 403?" without an AWS account.
 
-    python -m pipeline access --policy POLICY.json --request REQUEST.json
+    python -m pipeline access --policy POLICY.json --request REQUEST.json [--format text]
 
 REQUEST.json: {"action": "execute-api:Invoke", "resource": "<arn>", "principal": "*",
                "context": {"aws:SourceVpce": "vpce-...", "aws:VpcSourceIp": "10.1.2.3"}}
@@ -20,7 +20,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pipeline.access_explanation import explanation_json
+from pipeline.access_explanation import explanation_json, explanation_text
 from pipeline.errors import UsageError
 from pipeline.exit_codes import ExitCode
 from pipeline.policy_path import ensure_policies_on_path
@@ -41,6 +41,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=Path,
         metavar="REQUEST.json",
         help="action, resource, principal (default anonymous) and condition context",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("json", "text"),
+        default="json",
+        help="json (default): the answer as an object; text: the same for a person to read",
     )
     parser.set_defaults(run=run)
 
@@ -80,5 +86,6 @@ def run(args: argparse.Namespace) -> int:
         decision, traces = explain(policy, request)
     except PolicyError as error:
         raise UsageError(f"policy file {args.policy}: {error}") from None
-    print(json.dumps(explanation_json(policy, request, decision, traces), indent=2))
+    answer = explanation_json(policy, request, decision, traces)
+    print(explanation_text(answer) if args.format == "text" else json.dumps(answer, indent=2))
     return ExitCode.OK

@@ -141,3 +141,19 @@ def explanation_json(document: Mapping[str, Any], request, decision, traces) -> 
         "why": [_statement_json(t) for t in _deciding(decision, traces)],
         "traps": _traps(document, request, decision, traces),
     }
+
+
+def explanation_text(answer: Mapping[str, Any]) -> str:
+    """`explanation_json` for a person: the decision, then why, then the traps."""
+    named = ", ".join(answer["statements"]) or "no statement"
+    lines = [f"{answer['decision']} ({named})"]
+    for statement in answer["why"]:
+        lines.append(f"  {statement['summary']}")
+        for test in statement["conditions"]:
+            mark = "holds" if test["matched"] else "fails"
+            values = ", ".join(test["policyValues"])
+            lines.append(f"    {mark}: {test['operator']} {test['key']} [{values}]: {test['reason']}")
+    for trap in answer["traps"]:
+        where = f" ({trap['statements']})" if trap["statements"] else ""
+        lines.append(f"  trap: {trap['trap']}{where}: {trap['explanation']}")
+    return "\n".join(lines)

@@ -319,3 +319,18 @@ def test_an_allow_that_an_absent_key_satisfies_is_named(tmp_path, capsys):
     answer = why(tmp_path, capsys, loose, request(**{"aws:SourceIp": "203.0.113.10"}))
     assert answer["decision"] == "Allow"
     assert [t["trap"] for t in answer["traps"]] == ["an absent key satisfies the test"]
+
+
+def test_text_format_reads_as_sentences_with_the_same_answer(tmp_path, capsys):
+    code = main([
+        "access", "--format", "text",
+        "--policy", str(write(tmp_path, "policy.json", SOURCE_IP_POLICY)),
+        "--request", str(write(tmp_path, "request.json", request(**{"aws:SourceVpce": OUR_VPCE}))),
+    ])
+    out, err = capsys.readouterr()
+    assert (code, err) == (ExitCode.OK, "")
+    lines = out.splitlines()
+    assert lines[0] == "ImplicitDeny (no statement)"
+    assert lines[1] == "  Allow FromTheVpc does not apply: condition IpAddress aws:SourceIp does not hold"
+    assert lines[2].startswith("    fails: IpAddress aws:SourceIp [10.20.0.0/16]: aws:SourceIp is absent")
+    assert lines[3].startswith("  trap: aws:SourceIp behind a VPC endpoint (FromTheVpc):")
