@@ -565,3 +565,18 @@ def test_every_answer_a_real_request_can_get_is_among_the_probes_answers(bodies)
         for arn in UNIVERSE:
             real = Request("execute-api:Invoke", arn, "*", s.request.context)
             assert evaluate(compiled, real) in probed, (s.name, arn)
+
+
+def test_routes_an_openapi_body_defines_are_probed():
+    import json as _json
+
+    from gatehouse_guard.model import Resource
+
+    body = {"openapi": "3.0.1", "paths": {
+        "/orders": {"get": {}, "post": {}, "parameters": []},
+        "/{proxy+}": {"x-amazon-apigateway-any-method": {}},
+    }}
+    api = Resource("aws:apigateway/restApi:RestApi", "api", {"id": "a1", "body": _json.dumps(body)})
+    assert api_surface([api], api).routes == (("GET", "/orders"), ("POST", "/orders"), ("ANY", "/{proxy+}"))
+    yaml_body = Resource(api.type, "y", {"id": "a1", "body": "openapi: 3.0.1"})
+    assert api_surface([yaml_body], yaml_body).routes == ()

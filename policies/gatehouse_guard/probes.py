@@ -11,6 +11,7 @@ small however many routes the API has.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -98,7 +99,28 @@ def api_surface(resources: Sequence[Resource], api: Resource) -> Surface:
         path = "/" if target and target == root else _resource_path(node, by_id, seen) if node else None
         if verb and path:
             routes.append((verb.upper(), path))
+    routes += _openapi_routes(api.props.get("body"))
     return Surface(stages, tuple(dict.fromkeys(routes)))
+
+
+def _openapi_routes(body: Any) -> list[tuple[str, str]]:
+    """Routes an OpenAPI `body` defines (API Gateway imports its `paths`); a YAML body, which
+    the pack cannot parse, defines none here."""
+    if isinstance(body, str):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return []
+    paths = body.get("paths") if isinstance(body, Mapping) else None
+    routes = []
+    for path, operations in paths.items() if isinstance(paths, Mapping) else ():
+        for verb in operations if isinstance(operations, Mapping) else ():
+            verb = str(verb).upper()
+            if verb == "X-AMAZON-APIGATEWAY-ANY-METHOD":
+                routes.append(("ANY", str(path)))
+            elif verb in HTTP_METHODS:
+                routes.append((verb, str(path)))
+    return routes
 
 
 def _concrete_path(path: str) -> str:
