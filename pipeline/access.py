@@ -10,7 +10,8 @@ one-line usage error. `why` holds the deciding statements (on an ImplicitDeny, e
 what kept it from applying), each condition key test with the policy and request values compared;
 `traps` names the classic mistakes the policy makes for this request (aws:SourceIp behind a VPC
 endpoint, several keys ANDed under one negated operator of a Deny, variables in a policy without
-Version 2012-10-17, an Allow that an absent key satisfies).
+Version 2012-10-17, an Allow that an absent key satisfies, an endpoint wildcard, NotPrincipal
+with Allow).
 """
 
 from __future__ import annotations

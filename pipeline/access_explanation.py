@@ -15,6 +15,8 @@ TRAP_SOURCE_IP = "aws:SourceIp behind a VPC endpoint"
 TRAP_ANDED_KEYS = "keys under one operator are ANDed"
 TRAP_LITERAL_VARIABLES = "policy variables are literal text"
 TRAP_ABSENT_KEY_ALLOWS = "an absent key satisfies the test"
+TRAP_ENDPOINT_WILDCARD = "an endpoint wildcard admits other endpoints"
+TRAP_NOT_PRINCIPAL_ALLOW = "NotPrincipal with Allow"
 
 
 def _outcome_json(outcome) -> dict[str, Any]:
@@ -117,6 +119,7 @@ def _traps(document: Mapping[str, Any], request, decision, traces) -> list[dict[
             ),
         })
     if decision.decision == "Allow":
+        found += _allow_traps(document, decision, traces)
         for trace in traces:
             if trace.label not in decision.statements or not trace.applies:
                 continue
@@ -131,6 +134,49 @@ def _traps(document: Mapping[str, Any], request, decision, traces) -> list[dict[
                         "key: this Allow admits callers who carry no such key at all"
                     ),
                 })
+    return found
+
+
+def _bodies_by_label(document: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    raw = document.get("Statement")
+    bodies = raw if isinstance(raw, list) else [raw]
+    return {
+        (b.get("Sid") if isinstance(b.get("Sid"), str) and b.get("Sid") else f"#{i}"): b
+        for i, b in enumerate(bodies)
+        if isinstance(b, Mapping)
+    }
+
+
+def _allow_traps(document: Mapping[str, Any], decision, traces) -> list[dict[str, str]]:
+    found = []
+    bodies = _bodies_by_label(document)
+    for trace in traces:
+        if trace.label not in decision.statements or not trace.applies:
+            continue
+        if "NotPrincipal" in bodies.get(trace.label, {}):
+            found.append({
+                "trap": TRAP_NOT_PRINCIPAL_ALLOW,
+                "statements": trace.label,
+                "explanation": (
+                    "an Allow with NotPrincipal grants every principal but the ones named, "
+                    "anonymous callers included; name who is allowed in Principal instead"
+                ),
+            })
+        wild = [
+            o for o in trace.conditions
+            if o.key.lower() == "aws:sourcevpce" and "Like" in o.operator and "Not" not in o.operator
+            and any("*" in v or "?" in v for v in o.policy_values)
+        ]
+        if wild:
+            found.append({
+                "trap": TRAP_ENDPOINT_WILDCARD,
+                "statements": trace.label,
+                "explanation": (
+                    f"{wild[0].operator} aws:SourceVpce {', '.join(wild[0].policy_values)} admits "
+                    "every endpoint whose id fits, in any VPC of any account; list the endpoint "
+                    "ids with StringEquals"
+                ),
+            })
     return found
 
 

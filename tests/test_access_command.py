@@ -334,3 +334,29 @@ def test_text_format_reads_as_sentences_with_the_same_answer(tmp_path, capsys):
     assert lines[1] == "  Allow FromTheVpc does not apply: condition IpAddress aws:SourceIp does not hold"
     assert lines[2].startswith("    fails: IpAddress aws:SourceIp [10.20.0.0/16]: aws:SourceIp is absent")
     assert lines[3].startswith("  trap: aws:SourceIp behind a VPC endpoint (FromTheVpc):")
+
+
+@pytest.mark.parametrize(
+    ("statement", "trap"),
+    [
+        pytest.param(
+            {"Condition": {"StringLike": {"aws:SourceVpce": "vpce-0a*"}}},
+            "an endpoint wildcard admits other endpoints",
+            id="endpoint-wildcard",
+        ),
+        pytest.param(
+            {"NotPrincipal": {"AWS": "arn:aws:iam::111122223333:root"}},
+            "NotPrincipal with Allow",
+            id="not-principal-allow",
+        ),
+    ],
+)
+def test_an_allow_that_lets_in_more_than_it_seems_is_named(tmp_path, capsys, statement, trap):
+    body = {**POLICY["Statement"][0], **statement}
+    if "NotPrincipal" in statement:
+        body.pop("Principal")
+    answer = why(tmp_path, capsys, {"Version": "2012-10-17", "Statement": [body]},
+                 request(**{"aws:SourceVpce": "vpce-0a99999999999999"}))
+    assert answer["decision"] == "Allow"
+    assert [t["trap"] for t in answer["traps"]] == [trap]
+    assert answer["traps"][0]["statements"] == "AllowInvoke"
