@@ -580,3 +580,14 @@ def test_routes_an_openapi_body_defines_are_probed():
     assert api_surface([api], api).routes == (("GET", "/orders"), ("POST", "/orders"), ("ANY", "/{proxy+}"))
     yaml_body = Resource(api.type, "y", {"id": "a1", "body": "openapi: 3.0.1"})
     assert api_surface([yaml_body], yaml_body).routes == ()
+
+
+def test_a_path_two_patterns_share_is_probed():
+    # Anyone may GET paths starting with `a`; the others are denied all but paths ending in `b`:
+    # a foreign caller gets in exactly on paths like `ab`, which neither pattern names alone.
+    opening = {**_statement("Allow", "OpenA"), "Resource": "execute-api:/v1/GET/a*"}
+    deny = _statement("Deny", "DenyOthersButB", NOT_OURS)
+    deny.pop("Resource")
+    deny["NotResource"] = "execute-api:/*/GET/*b"
+    reached = who_gets_in(_policy(opening, deny))
+    assert reached[FOREIGN_ENDPOINT] == ["/v1/GET/ab"]

@@ -154,8 +154,11 @@ def _relative(pattern: str, api_arn: str) -> str | None:
 
 
 def _pattern_probes(
-    relative: str, stages: Sequence[str], paths: Sequence[str]
+    relative: str, stages: Sequence[str], paths: Sequence[str], fragments: Sequence[str] = ()
 ) -> Iterable[tuple[str, str, str]]:
+    """Instances of one pattern: its literal stage/method/path, its wildcards filled in. A path
+    `*` is filled with a stand-in and with the literal text of the other patterns' paths, so a
+    path two patterns share (`a*` and `*b`: `ab`) is probed too."""
     if not relative or relative == "/*":
         return
     stage_part, method_part, path_part = ([*relative[1:].split("/", 2), None, None])[:3]
@@ -171,7 +174,10 @@ def _pattern_probes(
     else:
         # API Gateway's ARNs carry the method as sent, upper case: `get` names no real call.
         methods = [method_part] if method_part in HTTP_METHODS else []
-    filled = [_fill(path_part, _FILL)] if path_part is not None else list(paths[:1])
+    if path_part is None:
+        filled = list(paths[:1])
+    else:
+        filled = list(dict.fromkeys(_fill(path_part, f) for f in (_FILL, *fragments)))
     for stage in candidates or stages:
         for method in methods:
             for path in filled:
@@ -219,8 +225,17 @@ def probe_resources(
                 triples.append((stage, method, path))
     for stage in stages:  # methods the routes do not serve, on every stage
         triples += [(stage, method, paths[0]) for method in HTTP_METHODS]
+    fragments = list(
+        dict.fromkeys(
+            text
+            for r in relatives
+            for path in r[1:].split("/", 2)[2:]
+            for text in [path.replace("*", "").replace("?", "")]
+            if text
+        )
+    )
     for relative in relatives:
-        triples += _pattern_probes(relative, stages, paths)
+        triples += _pattern_probes(relative, stages, paths, fragments)
     arns = list(dict.fromkeys(f"{api_arn}/{s}/{m}/{p}" for s, m, p in triples))
     return _distinct_for(patterns, arns)
 
