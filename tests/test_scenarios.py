@@ -317,32 +317,31 @@ CANDIDATES = [
 ]
 
 
+@st.composite
+def scoped_policies(draw):
+    """(policy, its Resource/NotResource patterns): statements scoped to parts of the API, some
+    conditioned on the caller's endpoint."""
+    statements, patterns = [], []
+    for index in range(draw(st.integers(min_value=1, max_value=4))):
+        chosen = draw(st.lists(st.sampled_from(PATTERNS), min_size=1, max_size=3))
+        effect = draw(st.sampled_from(["Allow", "Deny"]))
+        body = _statement(effect, f"S{index}", NOT_OURS if draw(st.booleans()) else None)
+        body.pop("Resource")
+        statements.append(body | {draw(st.sampled_from(["Resource", "NotResource"])): chosen})
+        patterns += chosen
+    return _policy(*statements), patterns
+
+
 @settings(max_examples=60, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.sampled_from(["Allow", "Deny"]),
-            st.sampled_from(["Resource", "NotResource"]),
-            st.lists(st.sampled_from(PATTERNS), min_size=1, max_size=3),
-            st.booleans(),
-        ),
-        min_size=1,
-        max_size=4,
-    )
-)
-def test_merged_probes_lose_no_answer_the_policy_can_give(bodies):
+@given(scoped_policies())
+def test_merged_probes_lose_no_answer_the_policy_can_give(scoped):
     # Every resource of the API gets the decision of some kept probe: merging probes that no
     # Resource/NotResource value tells apart never hides a door.
     from gatehouse_guard.probes import _distinct_for
 
-    statements = []
-    for index, (effect, element, patterns, conditioned) in enumerate(bodies):
-        body = _statement(effect, f"S{index}", NOT_OURS if conditioned else None)
-        body.pop("Resource")
-        statements.append(body | {element: patterns})
-    document = _policy(*statements)
+    document, patterns = scoped
     compiled = parse_policy(document)
-    kept = _distinct_for([p for b in bodies for p in b[2]], CANDIDATES)
+    kept = _distinct_for(patterns, CANDIDATES)
     for context in ({"aws:SourceVpce": OUR_VPCE}, {"aws:SourceVpce": "vpce-0other"}):
         answers = {evaluate(compiled, Request("execute-api:Invoke", a, "*", context)) for a in kept}
         for arn in CANDIDATES:
@@ -535,27 +534,11 @@ UNIVERSE = [
 
 
 @settings(max_examples=80, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.sampled_from(["Allow", "Deny"]),
-            st.sampled_from(["Resource", "NotResource"]),
-            st.sampled_from(PATTERNS),
-            st.booleans(),
-        ),
-        min_size=1,
-        max_size=4,
-    )
-)
-def test_every_answer_a_real_request_can_get_is_among_the_probes_answers(bodies):
+@given(scoped_policies())
+def test_every_answer_a_real_request_can_get_is_among_the_probes_answers(scoped):
     # Whatever the statements scope to (stage, method, path, full ARN or shorthand), a caller who
     # gets in on some route of some stage with some method gets in on one of its probes.
-    statements = []
-    for index, (effect, element, pattern, conditioned) in enumerate(bodies):
-        body = _statement(effect, f"S{index}", NOT_OURS if conditioned else None)
-        body.pop("Resource")
-        statements.append(body | {element: pattern})
-    document = _policy(*statements)
+    document, _patterns = scoped
     compiled = parse_policy(document)
     for s in derive_scenarios(
         api_arn=API_ARN, our_endpoint_ids=[OUR_VPCE, SECOND_VPCE], vpc_id=VPC_ID,

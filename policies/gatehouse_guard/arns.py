@@ -10,6 +10,7 @@ Three flavours of `*`, because IAM has three:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -88,6 +89,11 @@ def _resource_regex(pattern: Pattern) -> re.Pattern[str]:
 def resource_matches(pattern: Pattern, resource: str) -> bool:
     """IAM Resource-element matching of one (already expanded) pattern against a resource ARN."""
     return _resource_regex(pattern).fullmatch(resource) is not None
+
+
+def resource_matcher(pattern: Pattern) -> Callable[[str], object]:
+    """`resource_matches` with the pattern compiled once: truthy when it covers a resource."""
+    return _resource_regex(pattern).fullmatch
 
 
 def arn_like(pattern: Pattern, value: str) -> bool:

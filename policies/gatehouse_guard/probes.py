@@ -17,7 +17,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .arns import SHORTHAND_PREFIX, expand_resource, resource_matches, wildcard_match
+from .arns import (
+    SHORTHAND_PREFIX,
+    expand_resource,
+    resource_matcher,
+    resource_matches,
+    wildcard_match,
+)
 from .model import Resource, as_list, refers_to
 from .rules.unknowns import is_unknown
 
@@ -223,8 +229,8 @@ def probe_resources(
         for verb, path in routes:
             for method in HTTP_METHODS if verb == "ANY" else (verb,):
                 triples.append((stage, method, path))
-    for stage in stages:  # methods the routes do not serve, on every stage
-        triples += [(stage, method, paths[0]) for method in HTTP_METHODS]
+    for stage in stages:  # methods the routes do not serve, on every stage and path
+        triples += [(stage, method, path) for path in paths for method in HTTP_METHODS]
     fragments = list(
         dict.fromkeys(
             text
@@ -249,8 +255,8 @@ def _distinct_for(patterns: Sequence[str], arns: Sequence[str]) -> tuple[str, ..
         return ()
     # Every probe is for the same API, so each pattern expands the same way for all of them.
     expanded = [expand_resource(pattern, arns[0]) for pattern in patterns]
+    matchers = [resource_matcher(e) for e in dict.fromkeys(expanded) if e is not None]
     kept: dict[tuple[bool, ...], str] = {}
     for arn in arns:
-        signature = tuple(e is not None and resource_matches(e, arn) for e in expanded)
-        kept.setdefault(signature, arn)
+        kept.setdefault(tuple(match(arn) is not None for match in matchers), arn)
     return tuple(kept.values())
