@@ -31,6 +31,7 @@ REST_API = "aws:apigateway/restApi:RestApi"
 API_RESOURCE = "aws:apigateway/resource:Resource"
 METHOD = "aws:apigateway/method:Method"
 STAGE = "aws:apigateway/stage:Stage"
+SURFACE_TYPES = (STAGE, API_RESOURCE, METHOD)  # what api_surface reads besides the API itself
 # What a caller can send; `ANY` in a Method is all of them.
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 DEFAULT_ROUTE = ("GET", "/health")
@@ -80,7 +81,7 @@ def api_surface(resources: Sequence[Resource], api: Resource) -> Surface:
     """The stages and routes the stack gives `api` (what is unknown in a preview is left out)."""
     api_id = _text(api.props.get("id"))
     mine = [
-        r for r in resources if r.type in (STAGE, API_RESOURCE, METHOD) and _of_api(r, api, api_id)
+        r for r in resources if r.type in SURFACE_TYPES and _of_api(r, api, api_id)
     ]
     stages = tuple(
         dict.fromkeys(
