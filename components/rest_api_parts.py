@@ -14,6 +14,7 @@ import pulumi_aws as aws
 
 from components.backend import ServiceBackend
 from stack_config.model import Service
+from stack_config.route_names import path_slug as _slug  # config validation rejects colliding slugs
 
 STAGE_NAME = "v1"
 
@@ -161,12 +162,4 @@ def deploy(
         access_log_settings={"destination_arn": access_logs.arn, "format": ACCESS_LOG_FORMAT},
         tags=tags,
         opts=child,
-    )
-
-
-def _slug(path: str) -> str:
-    return "".join(
-        "-" + part.strip("{}+").lower() + ("-param" if part.startswith("{") else "")
-        for part in path.strip("/").split("/")
-        if part
     )
