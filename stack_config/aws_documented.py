@@ -57,6 +57,8 @@ ALB_TLS12_PLUS_POLICIES = (
     "ELBSecurityPolicy-FS-1-2-Res-2020-10",
 )
 
+# Keyed by (service, shape) — the rule holds wherever botocore uses the shape — or by
+# (service, "Operation.member") where the shape is a generic String.
 DOCUMENTED: dict[tuple[str, str], DocumentedRule] = {
     # "Possible values are: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
     # 1827, 2192, 2557, 2922, 3288, and 3653." botocore types `Days` as a bare integer.
@@ -79,6 +81,17 @@ DOCUMENTED: dict[tuple[str, str], DocumentedRule] = {
         source="https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html",
         enum=ALB_TLS12_PLUS_POLICIES,
         what="a predefined ALB policy whose minimum is TLS 1.2+",
+    ),
+    # "The method's authorization type. Valid values are NONE for open access, AWS_IAM for using
+    # AWS IAM permissions, CUSTOM for using a custom authorizer, or COGNITO_USER_POOLS".
+    ("apigateway", "PutMethod.authorizationType"): DocumentedRule(
+        source="https://docs.aws.amazon.com/apigateway/latest/api/API_PutMethod.html",
+        enum=("NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS"),
+    ),
+    # A REST API method is one HTTP verb or ANY ("Set up a method using the API Gateway console").
+    ("apigateway", "PutMethod.httpMethod"): DocumentedRule(
+        source="https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-method-settings-method-request.html",
+        enum=("ANY", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"),
     ),
 }
 

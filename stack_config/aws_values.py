@@ -167,5 +167,15 @@ def member(service: str, operation: str, path: str) -> Allowed:
             raise KeyError(f"botocore's {service} {operation} has no member {path} ({part} missing in {shape_name})")
         shape_name = spec["members"][part]["shape"]
     found = shape(service, shape_name)
+    documented = DOCUMENTED.get((service, f"{operation}.{path}"))
+    if documented is not None:
+        found = dataclasses.replace(
+            found,
+            enum=documented.enum if documented.enum is not None else found.enum,
+            minimum=documented.minimum if documented.minimum is not None else found.minimum,
+            maximum=documented.maximum if documented.maximum is not None else found.maximum,
+            documented=documented.source,
+            what=documented.what or found.what,
+        )
     source = f"{service} {operation} {path}" + (f", {found.documented}" if found.documented else "")
     return dataclasses.replace(found, source=source)
