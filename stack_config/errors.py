@@ -20,6 +20,12 @@ class ConfigError(pulumi.RunError):
         self.line = line
         if key is None:
             where = f"{stack_file} line {line}" if line is not None else stack_file
-            super().__init__(f"{where}: {problem}")
+            message = f"{where}: {problem}"
         else:
-            super().__init__(f"{key} {problem} in {stack_file}")
+            message = f"{key} {problem} in {stack_file}"
+        super().__init__(_one_line(message))
+
+
+def _one_line(text: str) -> str:
+    """Keys and values are echoed as the user wrote them: escape what would break the line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

@@ -1,16 +1,23 @@
 """`python -m pipeline check`: every shipped stack rendered under the mocks and judged by the real
 policy pack over the analyzer gRPC protocol; a broken prod fails with the right policy names."""
 
+import contextlib
+import copy
+import io
 import json
+import tempfile
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pipeline import check, resource_inputs
 from pipeline.cli import main
 from pipeline.exit_codes import ExitCode
 from pipeline.inventory import UNKNOWN, InventoryResource
-from tests.program_support import rendered
+from tests.program_support import copy_stack_file, project_copy, rendered
 
 
 @pytest.fixture(scope="module")
@@ -209,3 +216,77 @@ def test_two_resources_with_one_urn_fail_check(monkeypatch, tmp_path, capsys):
     assert code == ExitCode.USAGE
     assert errors == [f"error: {inventory.resources[-1].urn} is registered twice: the engine refuses duplicate "
                       "resource names (rendered from Pulumi.dev.yaml)"]
+
+
+# --- Any edit of a shipped stack file: a clean pass, or one error line naming the file --------
+
+INTERESTING = ["yes", "on", "0.0.0.0/0", "::/0", "10.0.0.0/7", "/a/{id}", "/security/{other}", "/Security",
+               "us-east-11", "ELBSecurityPolicy-2016-08", "SecurityPolicy_TLS13_2025_EDGE", "TLS_1_2",
+               "greeter.nothere", "nothere.handler", "2024-01-01", "none", "native", "alb", "prod", "review",
+               "private", "public", "ANY", "vpc-0a1b2c3d4e5f67890", "arn:aws:acm:eu-west-1:123456789012:certificate/x"]
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-3, 20000), st.floats(allow_nan=False, width=32),
+                    st.text(max_size=10), st.sampled_from(INTERESTING))
+VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+                      max_leaves=6)
+SYNTAX = st.sampled_from([":", "[", "{", "- ", "\t", "'", '"', "\n  ", "#", "&a ", "*a", "!!binary ", "? ", "|", ">-"])
+
+
+def node_paths(node, prefix=()) -> list[tuple]:
+    paths = [prefix] if prefix else []
+    children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, child in children:
+        paths += node_paths(child, (*prefix, key))
+    return paths
+
+
+@st.composite
+def edited_stack_file(draw) -> tuple[str, str]:
+    import yaml
+
+    stack = draw(st.sampled_from(["dev", "staging", "prod"]))
+    text = copy_stack_file(stack)
+    how = draw(st.sampled_from(["replace", "delete", "rename", "insert", "text"]))
+    if how == "text":
+        at = draw(st.integers(0, len(text)))
+        return stack, text[:at] + draw(SYNTAX | st.text(max_size=3)) + text[at:]
+    document = yaml.safe_load(text)
+    path = draw(st.sampled_from(node_paths(document["config"])))
+    parent = document["config"]
+    for key in path[:-1]:
+        parent = parent[key]
+    last = path[-1]
+    if how == "delete":
+        del parent[last]
+    elif how == "rename" and isinstance(parent, dict):
+        typo = draw(st.sampled_from(["drop", "double", "case", "namespace"]))
+        renamed = {"drop": last[:-1], "double": last + last[-1], "case": last.swapcase(),
+                   "namespace": last.replace("gatehouse", "gatehose")}[typo] or "x"
+        parent[renamed] = parent.pop(last)
+    elif how == "insert" and isinstance(parent[last], list):
+        parent[last].append(draw(VALUES) if draw(st.booleans()) else copy.deepcopy(draw(st.sampled_from(parent[last] or [None]))))
+    else:
+        parent[last] = draw(VALUES)
+    return stack, yaml.safe_dump(document, sort_keys=False)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edited=edited_stack_file())
+def test_any_edit_of_a_stack_file_passes_or_fails_with_one_error_line(edited):
+    stack, text = edited
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        (root / "project").mkdir()
+        project = project_copy(root / "project", {stack: text})
+        (project / "policies").symlink_to(check.PROJECT_DIR / "policies")
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["check", "--stack", stack, "--project-dir", str(project), "--report-dir", str(root / "r")])
+    printed = out.getvalue() + err.getvalue()
+    assert "Traceback" not in printed
+    errors = [line for line in printed.splitlines() if line.startswith("error:")]
+    if code == ExitCode.OK:
+        assert errors == []
+    else:
+        assert code == ExitCode.USAGE, printed[-2000:]
+        assert len(errors) == 1, errors
+        assert f"Pulumi.{stack}.yaml" in errors[0]

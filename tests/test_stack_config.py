@@ -276,3 +276,11 @@ def test_handlers_are_read_without_importing(tmp_path):
     assert "does not define" in handler_problem("svc.other", tmp_path)
     (tmp_path / "broken.py").write_text("def handler(:\n")
     assert "not valid Python" in handler_problem("broken.handler", tmp_path)
+
+
+def test_an_error_stays_one_line_whatever_the_key_holds():
+    raw = broken("dev", nested([NET, "\r\nx"], None))
+    with pytest.raises(ConfigError) as caught:
+        load_stack_config(raw, "dev")
+    assert str(caught.value).startswith("gatehouse:network.\\r\\nx is not a known key")
+    assert str(caught.value).isprintable()
