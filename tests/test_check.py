@@ -5,6 +5,7 @@ import contextlib
 import copy
 import io
 import json
+import os
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -269,7 +270,9 @@ def edited_stack_file(draw) -> tuple[str, str]:
     return stack, yaml.safe_dump(document, sort_keys=False)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# GATEHOUSE_EDIT_EXAMPLES=500 hunts longer than the default run does.
+@settings(max_examples=int(os.environ.get("GATEHOUSE_EDIT_EXAMPLES", "60")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(edited=edited_stack_file())
 def test_any_edit_of_a_stack_file_passes_or_fails_with_one_error_line(edited):
     stack, text = edited
