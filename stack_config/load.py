@@ -318,7 +318,12 @@ def _custom_domain(top: ObjectReader, region: str) -> CustomDomain:
 def _certificate_in_region(section: ObjectReader, arn: str, region: str) -> None:
     if not _ACM_ARN.match(arn):
         raise section.error("certificateArn", f"must be an ACM certificate ARN (got {arn!r})")
-    certificate_region = arn.split(":")[3]
+    partition, certificate_region = arn.split(":")[1], arn.split(":")[3]
+    if partition != aws_values.regions()[region]:
+        raise section.error(
+            "certificateArn",
+            f"is in partition {partition}, but {region} is in {aws_values.regions()[region]} (got {arn!r})",
+        )
     if certificate_region != region:
         # The ALB listener and a REGIONAL/PRIVATE API Gateway domain take a certificate from
         # their own Region only (only EDGE domains use us-east-1's).

@@ -90,6 +90,9 @@ class ObjectReader:
         value = self.raw(name, default)
         if value is default and default is not _MISSING:
             return value
+        if allowed.type in ("integer", "long") and (isinstance(value, bool) or not isinstance(value, int)):
+            # AWS's wire form would accept 256.0; a stack file says what it means: 256.
+            raise self.error(name, f"must be a whole number ({allowed.describe()}) (got {_describe(value)})")
         problem = allowed.problem(value)
         if problem:
             raise self.error(name, f"{problem} (got {_describe(value)}; AWS: {allowed.source})")
