@@ -18,6 +18,7 @@ from pipeline.automation.progress import EventCollector, op_name
 from pipeline.automation.promotion import COMMIT_TAG
 from pipeline.automation.reports.model import Report
 from pipeline.automation.workspace import describe_backend, open_stack, pulumi_command
+from pipeline.deferred import split_deferred
 from pipeline.errors import UsageError
 
 T = TypeVar("T")
@@ -93,7 +94,9 @@ class StackRun:
         return result, collectors[-1]
 
     def _absorb(self, collector: EventCollector) -> None:
-        self.report.add_violations(collector.violations)
+        found, deferred = split_deferred(collector.violations)
+        self.report.add_violations(found)
+        self.report.deferred += [d for d in deferred if d not in self.report.deferred]
         if collector.changes is not None:
             self.report.changes = collector.changes
         if collector.mandatory:
