@@ -73,15 +73,15 @@ def load_stack_config(raw: Mapping[str, Any], stack: str) -> StackConfig:
     stack_file = stack_file_for(stack)
     check_namespaces(raw, stack_file)
     ours = {k: v for k, v in raw.items() if k.startswith(f"{NAMESPACE}:")}
-    top = ObjectReader(ours, "", stack_file, TOP_KEYS)
-    region = _region(ObjectReader({"aws:region": raw.get("aws:region")}, "", stack_file, ("aws:region",)))
+    top = ObjectReader(ours, "", stack_file, known=TOP_KEYS)
+    region = _region(ObjectReader({"aws:region": raw.get("aws:region")}, "", stack_file, known=("aws:region",)))
 
     environment = top.string(f"{NAMESPACE}:environment", allowed=ENVIRONMENTS)
     if _REVIEW_STACK.match(stack) and environment != "review":
         raise top.error(
             f"{NAMESPACE}:environment", f"must be review for a review stack (got {environment!r})"
         )
-    network = _network(top.child(f"{NAMESPACE}:network", ("create", "adopt")))
+    network = _network(top.child(f"{NAMESPACE}:network", known=("create", "adopt")))
     services = _services(top)
     private_api = _private_api(top, environment, network)
     custom_domain = _custom_domain(top, region)
@@ -115,7 +115,7 @@ def _network(section: ObjectReader) -> CreateNetwork | AdoptNetwork:
         got = "both" if has_create else "neither"
         raise section.error("create", f"or {section.key('adopt')}: exactly one is required (got {got})")
     if has_create:
-        create = section.child("create", ("cidr", "azCount"))
+        create = section.child("create", known=("cidr", "azCount"))
         cidr = _vpc_cidr(create, create.string("cidr"))
         az_count = create.integer("azCount", 2, minimum=2)
         if az_count > MAX_AVAILABILITY_ZONES:
@@ -127,7 +127,7 @@ def _network(section: ObjectReader) -> CreateNetwork | AdoptNetwork:
         network = CreateNetwork(cidr=cidr, az_count=az_count)
         create.done()
     else:
-        adopt = section.child("adopt", ("vpcId", "vpcCidr", "subnetIds"))
+        adopt = section.child("adopt", known=("vpcId", "vpcCidr", "subnetIds"))
         vpc_id = _matching(adopt, "vpcId", _VPC_ID, "a VPC id such as vpc-0a1b2c3d4e5f67890")
         cidr = _vpc_cidr(adopt, adopt.string("vpcCidr"))
         subnets = tuple(_each_matching(adopt, "subnetIds", _SUBNET_ID, "a subnet id such as subnet-0a1b2c3d4e5f67890"))
@@ -157,7 +157,7 @@ def _services(top: ObjectReader) -> tuple[Service, ...]:
     services: list[Service] = []
     names: set[str] = set()
     for key, value in entries:
-        item = top.child_of(key, value, SERVICE_KEYS)
+        item = top.child_of(key, value, known=SERVICE_KEYS)
         name = _matching(item, "name", _SERVICE_NAME, "lowercase letters, digits and hyphens, 2-32 long")
         if name in names:
             raise item.error("name", f"repeats service {name!r}: service names must be unique")
@@ -206,7 +206,7 @@ def _routes(item: ObjectReader) -> tuple[Route, ...]:
         raise item.error("routes", "must list at least one route")
     routes: list[Route] = []
     for key, value in entries:
-        route_reader = item.child_of(key, value, ROUTE_KEYS)
+        route_reader = item.child_of(key, value, known=ROUTE_KEYS)
         method = route_reader.string("method", allowed=HTTP_METHODS)
         path = _matching(route_reader, "path", _ROUTE_PATH, "an absolute path such as /greeter or /items/{id}")
         route_reader.done()
@@ -247,7 +247,7 @@ def _one_tree_per_api(top: ObjectReader, services: list[Service]) -> None:
 
 def _private_api(top: ObjectReader, environment: str, network: CreateNetwork | AdoptNetwork) -> PrivateApiSettings:
     key = f"{NAMESPACE}:privateApi"
-    section = top.child(key, PRIVATE_API_KEYS, {})
+    section = top.child(key, {}, known=PRIVATE_API_KEYS)
     endpoint_ids = _each_matching(
         section, "extraVpcEndpointIds", _VPCE_ID, "a VPC endpoint id such as vpce-0a1b2c3d4e5f67890"
     )
@@ -287,7 +287,7 @@ def _caller_cidrs(section: ObjectReader, name: str) -> tuple[str, ...]:
 
 
 def _custom_domain(top: ObjectReader, region: str) -> CustomDomain:
-    section = top.child(f"{NAMESPACE}:customDomain", DOMAIN_KEYS, {"mode": "none"})
+    section = top.child(f"{NAMESPACE}:customDomain", {"mode": "none"}, known=DOMAIN_KEYS)
     mode = section.string("mode", "none", allowed=DOMAIN_MODES)
     if mode == "none":
         section.done(why="with mode none")
@@ -335,7 +335,7 @@ def _certificate_in_region(section: ObjectReader, arn: str, region: str) -> None
 
 
 def _tls(section: ObjectReader) -> TlsPolicies:
-    tls = section.child("tls", ("alb", "apiGateway"), {})
+    tls = section.child("tls", {}, known=("alb", "apiGateway"))
     alb = tls.aws("alb", aws_values.member("elbv2", "CreateListener", "SslPolicy"), TlsPolicies.alb)
     api_gateway = tls.aws("apiGateway", aws_values.member("apigateway", "CreateDomainName", "securityPolicy"), None)
     if api_gateway in EDGE_ONLY_TLS_POLICIES:

@@ -19,21 +19,25 @@ _MISSING = object()
 
 
 class ObjectReader:
-    def __init__(self, value: Any, key: str, stack_file: str, known: Sequence[str]):
+    def __init__(self, value: Any, key: str, stack_file: str, known: Sequence[str] | None = None):
+        """`known`: the object's keys, so an unknown one is reported before anything is read.
+        Without it, unknown keys are found by `done()` (after the reads)."""
         if not isinstance(value, Mapping):
             raise ConfigError(stack_file, key, f"must be an object (got {_describe(value)})")
         self._value = value
         self._key = key
         self._stack_file = stack_file
-        self._known = tuple(known)
+        self._known = tuple(known) if known is not None else None
         self._seen: set[str] = set()
-        for name in value:
-            if name not in self._known:
-                raise self.error(
-                    str(name),
-                    f"is not a known key{did_you_mean(str(name), self._known)} "
-                    f"(allowed here: {', '.join(sorted(self._known))})",
-                )
+        if self._known is not None:
+            for name in value:
+                if name not in self._known:
+                    raise self._unknown(str(name), self._known)
+
+    def _unknown(self, name: str, allowed: Sequence[str]) -> ConfigError:
+        return self.error(
+            name, f"is not a known key{did_you_mean(name, allowed)} (allowed here: {', '.join(sorted(allowed))})"
+        )
 
     def key(self, name: str) -> str:
         return f"{self._key}.{name}" if self._key else name
@@ -48,7 +52,7 @@ class ObjectReader:
         return name in self._value
 
     def raw(self, name: str, default: Any = _MISSING) -> Any:
-        if name not in self._known:
+        if self._known is not None and name not in self._known:
             raise KeyError(f"{self.key(name)} is read but not declared among this object's keys {self._known}")
         self._seen.add(name)
         if name in self._value and self._value[name] is not None:
@@ -123,18 +127,21 @@ class ObjectReader:
     def cidrs(self, name: str) -> tuple[str, ...]:
         return self.strings(name, self.cidr)
 
-    def child(self, name: str, known: Sequence[str], default: Any = _MISSING) -> ObjectReader:
+    def child(self, name: str, default: Any = _MISSING, *, known: Sequence[str] | None = None) -> ObjectReader:
         return ObjectReader(self.raw(name, default), self.key(name), self._stack_file, known)
 
-    def child_of(self, key: str, value: Any, known: Sequence[str]) -> ObjectReader:
+    def child_of(self, key: str, value: Any, *, known: Sequence[str] | None = None) -> ObjectReader:
         return ObjectReader(value, key, self._stack_file, known)
 
     def done(self, why: str = "") -> None:
-        """A key that is present but was not read has no effect (`domainName` with mode none):
-        say so rather than ignore it."""
-        unread = sorted(set(self._value) - self._seen)
-        if unread:
-            raise self.error(unread[0], f"has no effect {why or 'here'}: remove it")
+        """Reject keys nobody read: a typo must not silently fall back to a default, and a known
+        key that is present but unused (`domainName` with mode none) has no effect."""
+        unread = sorted(set(self._value) - self._seen, key=str)
+        if not unread:
+            return
+        if self._known is None:
+            raise self._unknown(str(unread[0]), sorted(self._seen))
+        raise self.error(str(unread[0]), f"has no effect {why or 'here'}: remove it")
 
 
 def _describe(value: Any) -> str:
