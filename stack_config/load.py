@@ -41,14 +41,17 @@ from stack_config.reader import ObjectReader
 from stack_config.routes import tree_problem
 from stack_config.suggest import did_you_mean
 
+# Each object's keys, declared so that an unknown key is reported (with "did you mean") before
+# any read can say "<the key meant> is required". A key read here must be listed here.
 TOP_KEYS = tuple(
     f"{NAMESPACE}:{key}"
     for key in ("environment", "network", "services", "privateApi", "customDomain", "logRetentionDays",
-                "manageApiGatewayAccount")
+                "manageApiGatewayAccount", "publicApi", "throttling", "alarms")
 )
-SERVICE_KEYS = ("name", "visibility", "handler", "routes", "memoryMb", "timeoutSeconds")
-ROUTE_KEYS = ("method", "path")
-PRIVATE_API_KEYS = ("privateDns", "extraVpcEndpointIds", "vpnCidrs", "consumerCidrs")
+SERVICE_KEYS = ("name", "visibility", "handler", "routes", "memoryMb", "timeoutSeconds", "throttling")
+ROUTE_KEYS = ("method", "path", "auth")
+PRIVATE_API_KEYS = ("privateDns", "extraVpcEndpointIds", "vpnCidrs", "consumerCidrs", "vpcEndpointId",
+                    "reachableAccountIds")
 DOMAIN_KEYS = ("mode", "domainName", "privateZoneId", "certificateArn", "certificateValidationZoneId", "tls")
 # API Gateway's limit on an integration, which is what a Lambda proxy route waits for.
 API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS = 29
