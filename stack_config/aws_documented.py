@@ -82,6 +82,11 @@ DOCUMENTED: dict[tuple[str, str], DocumentedRule] = {
         enum=ALB_TLS12_PLUS_POLICIES,
         what="a predefined ALB policy whose minimum is TLS 1.2+",
     ),
+    # "The length constraint applies only to the full ARN. If you specify only the function name,
+    # it is limited to 64 characters in length." (botocore's 140 is the ARN's).
+    ("lambda", "CreateFunction.FunctionName"): DocumentedRule(
+        source="https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html", maximum=64
+    ),
     # "The method's authorization type. Valid values are NONE for open access, AWS_IAM for using
     # AWS IAM permissions, CUSTOM for using a custom authorizer, or COGNITO_USER_POOLS".
     ("apigateway", "PutMethod.authorizationType"): DocumentedRule(
