@@ -143,15 +143,15 @@ def test_every_resource_type_the_stacks_render_is_checked_and_passes(stack):
     assert problems == []
 
 
-def with_input(stack: str, name: str, type_: str, **changes) -> object:
+def with_input(stack: str, resource_name: str, type_: str, /, **changes) -> object:
     """The rendered stack with one resource's inputs changed, as a code change would."""
     inventory = rendered(stack)
     changed = []
     for resource in inventory.resources:
-        if resource.name == name and resource.type == type_:
+        if resource.name == resource_name and resource.type == type_:
             resource = replace(resource, inputs={**resource.inputs, **changes})
         changed.append(resource)
-    assert changed != list(inventory.resources), f"no {type_} {name} in {stack}"
+    assert changed != list(inventory.resources), f"no {type_} {resource_name} in {stack}"
     return replace(inventory, resources=tuple(changed))
 
 
