@@ -176,7 +176,7 @@ CODE_CHANGES = [
     ("alb-policy-name", "dev", "aws:lb/listener:Listener", {"sslPolicy": "ELBSecurityPolicy-TLS13-9-9"}, "sslPolicy = 'ELBSecurityPolicy-TLS13-9-9' must be a predefined ALB policy"),
     ("listener-port", "dev", "aws:lb/listener:Listener", {"port": 70000.0}, "port = 70000.0 must be 1 to 65535"),
     ("certificate-region", "dev", "aws:lb/listener:Listener", {"certificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"}, "is an ACM certificate from eu-west-1; this resource needs one from us-east-1"),
-    ("lambda-name-length", "dev", "aws:lambda/function:Function", {"name": "gatehouse-" + "x" * 60}, "must be at most 64 characters"),
+    ("lambda-name-length", "dev", "aws:lambda/function:Function", {"name": "gatehouse-" + "x" * 60}, "must be 1 to 64 characters"),
     ("record-type", "dev", "aws:route53/record:Record", {"type": "ALIAS"}, "type = 'ALIAS' must be one of SOA, A"),
     ("method-authorization", "dev", "aws:apigateway/method:Method", {"authorization": "IAM"}, "authorization = 'IAM' must be one of NONE, AWS_IAM, CUSTOM, COGNITO_USER_POOLS"),
 ]
