@@ -340,12 +340,14 @@ def _certificate_in_region(section: ObjectReader, arn: str, region: str) -> None
 def _tls(section: ObjectReader) -> TlsPolicies:
     tls = section.child("tls", {}, known=("alb", "apiGateway"))
     alb = tls.aws("alb", aws_values.member("elbv2", "CreateListener", "SslPolicy"), TlsPolicies.alb)
-    api_gateway = tls.aws("apiGateway", aws_values.member("apigateway", "CreateDomainName", "securityPolicy"), None)
+    allowed = aws_values.member("apigateway", "CreateDomainName", "securityPolicy")
+    api_gateway = tls.aws("apiGateway", allowed, None)
     if api_gateway in EDGE_ONLY_TLS_POLICIES:
+        usable = [p for p in allowed.enum if p not in EDGE_ONLY_TLS_POLICIES and p != "TLS_1_0"]
         raise tls.error(
             "apiGateway",
-            f"is {api_gateway}, a policy for EDGE endpoints only; the private domain and API are PRIVATE "
-            f"({EDGE_ONLY_TLS_POLICIES_SOURCE})",
+            f"is {api_gateway}, a policy for EDGE endpoints only; the private domain and API are PRIVATE: "
+            f"use one of {', '.join(usable)} ({EDGE_ONLY_TLS_POLICIES_SOURCE})",
         )
     if api_gateway == "TLS_1_0":
         raise tls.error("apiGateway", "must be TLS_1_2 or a SecurityPolicy_TLS13_* policy (got 'TLS_1_0'): TLS 1.0 is never allowed here")
