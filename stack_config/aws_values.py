@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from stack_config.aws_documented import DOCUMENTED
+from stack_config.suggest import did_you_mean
 
 
 @functools.cache
@@ -97,7 +98,8 @@ class Allowed:
         else:
             return None
         if self.enum is not None and value not in self.enum:
-            return f"must be {self.describe()}"
+            hint = did_you_mean(value, [str(v) for v in self.enum]) if isinstance(value, str) else ""
+            return f"must be {self.describe()}{hint}"
         size = len(value) if isinstance(value, str) else value
         if (self.minimum is not None and size < self.minimum) or (self.maximum is not None and size > self.maximum):
             return f"must be {self.describe()}"

@@ -68,7 +68,7 @@ class ObjectReader:
         if not isinstance(value, str) or not value.strip():
             raise self.error(name, f"must be a non-empty string (got {_describe(value)})")
         if allowed and value not in allowed:
-            raise self.error(name, f"must be one of {', '.join(allowed)} (got {value!r})")
+            raise self.error(name, f"must be one of {', '.join(allowed)} (got {value!r}){did_you_mean(value, allowed)}")
         return value
 
     def boolean(self, name: str, default: bool) -> bool:

@@ -67,10 +67,15 @@ StackFileLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-
 StackFileLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
+# Aliases share one parsed object, but the engine's config is JSON: a few nested aliases expand
+# to billions of values ("billion laughs"). yaml.v3 refuses "excessive aliasing"; so do we.
+MAX_EXPANDED_VALUES = 100_000
+
+
 def parse_yaml(text: str, file_name: str) -> Any:
     """The document in `text`; a syntax error names `file_name` and the line, in one line."""
     try:
-        return yaml.load(text, Loader=StackFileLoader)  # noqa: S506 - a SafeLoader subclass
+        document = yaml.load(text, Loader=StackFileLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         problem = " ".join(part for part in (error.context, error.problem) if part)
@@ -78,6 +83,23 @@ def parse_yaml(text: str, file_name: str) -> Any:
         raise ConfigError(file_name, None, f"is not valid YAML: {problem}", line=line) from None
     except yaml.YAMLError as error:
         raise ConfigError(file_name, None, f"is not valid YAML: {' '.join(str(error).split())}") from None
+    if _expands_beyond(document, MAX_EXPANDED_VALUES):
+        raise ConfigError(file_name, None, f"expands to more than {MAX_EXPANDED_VALUES} values through aliases")
+    return document
+
+
+def _expands_beyond(document: Any, limit: int) -> bool:
+    count, stack = 0, [document]
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > limit:
+            return True
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
 
 
 def read_yaml_file(path: Path) -> Any:

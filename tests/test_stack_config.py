@@ -87,6 +87,8 @@ CASES = [
     ("unknown-visibility", "dev", nested([SVC, 0, "visibility"], "internal"), "gatehouse:services[0].visibility", "must be one of public, private"),
     ("duplicate-route", "dev", nested([SVC, 1, "routes", 1], {"method": "GET", "path": "/security"}), "gatehouse:services[1].routes[1].path", "repeats route GET /security"),
     ("route-shared-by-two-services", "dev", lambda raw: raw[SVC][0].update(visibility="private", routes=[{"method": "GET", "path": "/security"}]), "gatehouse:services[1].routes", "already served by 'greeter'"),
+    ("method-in-lowercase", "dev", nested([SVC, 0, "routes", 0, "method"], "get"), "gatehouse:services[0].routes[0].method", "(got 'get') (did you mean GET?)"),
+    ("alb-policy-typo", "dev", nested([DOM, "tls"], {"alb": "ELBSecurityPolicy-TLS13-1-3-2021-6"}), "gatehouse:customDomain.tls.alb", "(did you mean ELBSecurityPolicy-TLS13-1-3-2021-06?)"),
     ("bad-method", "dev", nested([SVC, 0, "routes", 0, "method"], "FETCH"), "gatehouse:services[0].routes[0].method", "must be one of ANY, DELETE"),
     ("bad-path", "dev", nested([SVC, 0, "routes", 0, "path"], "greeter"), "gatehouse:services[0].routes[0].path", "absolute path"),
     ("missing-handler-module", "dev", nested([SVC, 0, "handler"], "nothere.handler"), "gatehouse:services[0].handler", "functions/nothere.py, which does not exist"),
@@ -287,3 +289,11 @@ def test_an_error_stays_one_line_whatever_the_key_holds():
         load_stack_config(raw, "dev")
     assert str(caught.value).startswith("gatehouse:network.\\r\\nx is not a known key")
     assert str(caught.value).isprintable()
+
+
+def test_aliases_that_expand_without_bound_are_refused():
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    levels += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 8)]
+    with pytest.raises(ConfigError, match=r"Pulumi.dev.yaml: expands to more than 100000 values through aliases"):
+        parse_yaml("\n".join(levels) + "\n", "Pulumi.dev.yaml")
+    assert parse_yaml("a: &a [1, 2]\nb: *a\n", "Pulumi.dev.yaml") == {"a": [1, 2], "b": [1, 2]}
