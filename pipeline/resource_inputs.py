@@ -84,6 +84,39 @@ RESOURCE_TYPES: dict[str, Mapping] = {
         "apigateway", "CreateBasePathMapping", basePath="basePath", domainName="domainName", stageName="stage",
     ),
     "aws:apigateway/account:Account": _m("apigateway", "UpdateAccount"),
+    "aws:apigateway/authorizer:Authorizer": _m(
+        "apigateway", "CreateAuthorizer", name="name", type="type", providerArns="providerARNs",
+        authorizerUri="authorizerUri", identitySource="identitySource",
+        authorizerResultTtlInSeconds="authorizerResultTtlInSeconds",
+    ),
+    # Method settings are PATCH operations on the stage: no member to check beyond the stage.
+    "aws:apigateway/methodSettings:MethodSettings": _m("apigateway", "UpdateStage", stageName="stageName"),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _m(
+        "cloudwatch", "PutMetricAlarm", name="AlarmName", alarmDescription="AlarmDescription",
+        metricName="MetricName", namespace="Namespace", statistic="Statistic", period="Period", unit="Unit",
+        evaluationPeriods="EvaluationPeriods", datapointsToAlarm="DatapointsToAlarm", threshold="Threshold",
+        comparisonOperator="ComparisonOperator", treatMissingData="TreatMissingData", alarmActions="AlarmActions",
+        okActions="OKActions", insufficientDataActions="InsufficientDataActions",
+        extendedStatistic="ExtendedStatistic",
+    ),
+    "aws:cloudwatch/dashboard:Dashboard": _m(
+        "cloudwatch", "PutDashboard", dashboardName="DashboardName", dashboardBody="DashboardBody",
+    ),
+    "aws:sns/topic:Topic": _m("sns", "CreateTopic", name="Name"),
+    "aws:wafv2/webAcl:WebAcl": _m(
+        "wafv2", "CreateWebACL", name="Name", scope="Scope", description="Description",
+        visibilityConfig__metricName="VisibilityConfig.MetricName",
+        visibilityConfig__cloudwatchMetricsEnabled="VisibilityConfig.CloudWatchMetricsEnabled",
+        visibilityConfig__sampledRequestsEnabled="VisibilityConfig.SampledRequestsEnabled",
+        rules__name="Rules.Name", rules__priority="Rules.Priority",
+    ),
+    "aws:wafv2/webAclAssociation:WebAclAssociation": _m(
+        "wafv2", "AssociateWebACL", webAclArn="WebACLArn", resourceArn="ResourceArn",
+    ),
+    "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": _m(
+        "wafv2", "PutLoggingConfiguration", resourceArn="LoggingConfiguration.ResourceArn",
+        logDestinationConfigs="LoggingConfiguration.LogDestinationConfigs",
+    ),
     "aws:lambda/function:Function": _m(
         "lambda", "CreateFunction", name="FunctionName", memorySize="MemorySize", timeout="Timeout",
         runtime="Runtime", handler="Handler", role="Role", description="Description", packageType="PackageType",
