@@ -65,6 +65,13 @@ RESOURCE_TYPES: dict[str, Mapping] = {
         contentHandling="contentHandling", timeoutMilliseconds="timeoutInMillis", uri="uri",
         integrationHttpMethod="integrationHttpMethod", passthroughBehavior="passthroughBehavior",
     ),
+    "aws:apigateway/methodResponse:MethodResponse": _m(
+        "apigateway", "PutMethodResponse", httpMethod="httpMethod", statusCode="statusCode",
+    ),
+    "aws:apigateway/integrationResponse:IntegrationResponse": _m(
+        "apigateway", "PutIntegrationResponse", httpMethod="httpMethod", statusCode="statusCode",
+        selectionPattern="selectionPattern", contentHandling="contentHandling",
+    ),
     "aws:apigateway/deployment:Deployment": _m("apigateway", "CreateDeployment", description="description"),
     "aws:apigateway/stage:Stage": _m(
         "apigateway", "CreateStage", stageName="stageName", cacheClusterEnabled="cacheClusterEnabled",
