@@ -4,7 +4,9 @@ botocore ships every service's API model (`botocore/data/<service>/<version>/ser
 for each request member its type, enum, min/max and pattern. They are read here straight from
 those files, once per service and process: `botocore.loaders` reads the same files but its
 import pulls in urllib3 and http.client (about 0.2 s), paid on every `check` and every program
-run; tests/test_stack_config.py proves the two readings agree.
+run; tests/test_stack_config.py proves the two readings agree. The few members used are kept in
+a small cache per botocore version (model_cache.py), so a run loads no model at all (ec2's alone
+costs 0.1 s of CPU).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from stack_config import model_cache
 from stack_config.aws_documented import DOCUMENTED
 from stack_config.suggest import did_you_mean
 
@@ -132,32 +135,45 @@ def _compiled(pattern: str) -> re.Pattern[str] | None:
         return None
 
 
-@functools.cache
-def shape(service: str, shape_name: str) -> Allowed:
-    """botocore's rules for one shape, narrowed by the documented table where it has an entry."""
-    model = service_model(service)["shapes"]
-    if shape_name not in model:
-        raise KeyError(f"botocore's {service} model has no shape {shape_name}")
-    spec = model[shape_name]
-    item = shape(service, spec["member"]["shape"]) if spec["type"] == "list" else None
-    enum = tuple(spec["enum"]) if "enum" in spec else None
-    minimum, maximum = spec.get("min"), spec.get("max")
-    documented = DOCUMENTED.get((service, shape_name))
+def _spec_of(model: dict[str, Any], shape_name: str) -> dict[str, Any]:
+    """The facts of one shape this module uses, with a list's item shape inlined."""
+    spec = model["shapes"][shape_name]
+    facts = {k: spec[k] for k in ("type", "enum", "min", "max", "pattern") if k in spec}
+    facts["shape"] = shape_name
+    if spec["type"] == "list":
+        facts["item"] = _spec_of(model, spec["member"]["shape"])
+    return facts
+
+
+def _allowed(service: str, facts: dict[str, Any]) -> Allowed:
+    """botocore's facts for a shape, narrowed by the documented table where it has an entry."""
+    item = _allowed(service, facts["item"]) if "item" in facts else None
+    enum = tuple(facts["enum"]) if "enum" in facts else None
+    minimum, maximum = facts.get("min"), facts.get("max")
+    documented = DOCUMENTED.get((service, facts["shape"]))
     if documented is not None:
         enum = documented.enum if documented.enum is not None else enum
         minimum = documented.minimum if documented.minimum is not None else minimum
         maximum = documented.maximum if documented.maximum is not None else maximum
-    source = f"{service} {shape_name}" + (f", {documented.source}" if documented else "")
-    return Allowed(source, spec["type"], enum, minimum, maximum, spec.get("pattern"), item,
+    source = f"{service} {facts['shape']}" + (f", {documented.source}" if documented else "")
+    return Allowed(source, facts["type"], enum, minimum, maximum, facts.get("pattern"), item,
                    documented.source if documented else None, documented.what if documented else None)
 
 
 @functools.cache
-def member(service: str, operation: str, path: str) -> Allowed:
-    """The rules for `path` (`endpointConfiguration.types`) inside `operation`'s request.
+def shape(service: str, shape_name: str) -> Allowed:
+    """botocore's rules for one shape, narrowed by the documented table where it has an entry."""
+    model = service_model(service)
+    if shape_name not in model["shapes"]:
+        raise KeyError(f"botocore's {service} model has no shape {shape_name}")
+    return _allowed(service, _spec_of(model, shape_name))
 
-    Raises KeyError when the model has no such member: a mapping typo, or a model that moved.
-    """
+
+def _member_facts(service: str, operation: str, path: str) -> dict[str, Any]:
+    key = f"{service} {operation} {path}"
+    cached = model_cache.lookup(key)
+    if cached is not None:
+        return cached
     model = service_model(service)
     shape_name = model["operations"][operation]["input"]["shape"]
     for part in path.split("."):
@@ -168,7 +184,18 @@ def member(service: str, operation: str, path: str) -> Allowed:
         if spec["type"] != "structure" or part not in spec["members"]:
             raise KeyError(f"botocore's {service} {operation} has no member {path} ({part} missing in {shape_name})")
         shape_name = spec["members"][part]["shape"]
-    found = shape(service, shape_name)
+    facts = _spec_of(model, shape_name)
+    model_cache.store(key, facts)
+    return facts
+
+
+@functools.cache
+def member(service: str, operation: str, path: str) -> Allowed:
+    """The rules for `path` (`endpointConfiguration.types`) inside `operation`'s request.
+
+    Raises KeyError when the model has no such member: a mapping typo, or a model that moved.
+    """
+    found = _allowed(service, _member_facts(service, operation, path))
     documented = DOCUMENTED.get((service, f"{operation}.{path}"))
     if documented is not None:
         found = dataclasses.replace(

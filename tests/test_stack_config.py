@@ -297,3 +297,30 @@ def test_aliases_that_expand_without_bound_are_refused():
     with pytest.raises(ConfigError, match=r"Pulumi.dev.yaml: expands to more than 100000 values through aliases"):
         parse_yaml("\n".join(levels) + "\n", "Pulumi.dev.yaml")
     assert parse_yaml("a: &a [1, 2]\nb: *a\n", "Pulumi.dev.yaml") == {"a": [1, 2], "b": [1, 2]}
+
+
+def test_cached_member_facts_give_the_same_rules_without_loading_a_model(tmp_path, monkeypatch):
+    from stack_config import model_cache
+
+    monkeypatch.setenv("GATEHOUSE_CACHE_DIR", str(tmp_path))
+    wanted = [("lambda", "CreateFunction", "MemorySize"), ("elbv2", "CreateListener", "SslPolicy"),
+              ("apigateway", "CreateRestApi", "endpointConfiguration.types"), ("ec2", "CreateVpcEndpoint", "SubnetIds")]
+    model_cache.forget()
+    fresh = [aws_values.member.__wrapped__(*w) for w in wanted]
+    model_cache.flush()
+    assert (tmp_path / "botocore-members.json").is_file()
+    model_cache.forget()
+    monkeypatch.setattr(aws_values, "service_model", lambda service: pytest.fail(f"loaded {service}'s model"))
+    assert [aws_values.member.__wrapped__(*w) for w in wanted] == fresh
+    model_cache.forget()
+
+
+def test_a_cache_from_another_botocore_is_ignored(tmp_path, monkeypatch):
+    from stack_config import model_cache
+
+    monkeypatch.setenv("GATEHOUSE_CACHE_DIR", str(tmp_path))
+    (tmp_path / "botocore-members.json").write_text(json.dumps(
+        {"botocore": "1:0.0.1:/elsewhere", "members": {"lambda CreateFunction MemorySize": {"shape": "X", "type": "string"}}}))
+    model_cache.forget()
+    assert model_cache.lookup("lambda CreateFunction MemorySize") is None
+    model_cache.forget()
