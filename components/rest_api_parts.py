@@ -17,6 +17,7 @@ from components.backend import ServiceBackend
 from components.health_route import add_health_route
 from components.route_auth import cognito_authorizer, method_authorization
 from stack_config.model import Service
+from stack_config.route_names import path_slug as slug  # config validation rejects colliding slugs
 
 STAGE_NAME = "v1"
 
@@ -209,12 +210,4 @@ def deploy(
         # Access logging fails ("CloudWatch Logs role ARN must be set in account settings")
         # until the account's role is set.
         opts=pulumi.ResourceOptions(parent=parent, depends_on=list(stage_depends_on)),
-    )
-
-
-def slug(path: str) -> str:
-    return "".join(
-        "-" + part.strip("{}+").lower() + ("-param" if part.startswith("{") else "")
-        for part in path.strip("/").split("/")
-        if part
     )

@@ -361,7 +361,8 @@ def test_check_prints_a_config_error_without_traceback(tmp_path):
     broken = copy_stack_file("prod").replace("  gatehouse:customDomain:\n    mode: alb", "  gatehouse:customDomain:\n    mode: elb")
     project = project_copy(tmp_path, {"prod": broken})
     result = subprocess.run(
-        [sys.executable, "-m", "pipeline", "check", "--project-dir", str(project), "--report-dir", str(tmp_path / "reports")],
+        [sys.executable, "-m", "pipeline", "check", "--project-dir", str(project),
+         "--report-dir", str(tmp_path / "reports")],
         cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 2
