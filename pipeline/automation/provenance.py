@@ -1,0 +1,90 @@
+"""Only reviewed code deploys, and only forward.
+
+`up` and `promote` deploy the checked-out commit, clean, and only over a stack whose recorded
+commit (the `gatehouse:commit` tag) is that commit or one of its ancestors. Going back is a
+rollback and has to be asked for by name (`--rollback`). A dirty working tree is refused in CI
+and needs `--allow-dirty` elsewhere; its stamp then says so (`<sha>-dirty`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.automation import git_history
+from pipeline.errors import UsageError
+
+DIRTY_SUFFIX = "-dirty"
+_LISTED_PATHS = 5
+
+
+class Refused(Exception):
+    """A precondition of the command does not hold (ancestry, promotion, dirty tree in CI)."""
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """The code being deployed: a commit, and whether the working tree differed from it."""
+
+    commit: str
+    dirty: bool = False
+
+    @property
+    def stamp(self) -> str:
+        return self.commit + (DIRTY_SUFFIX if self.dirty else "")
+
+
+def in_ci() -> bool:
+    """GitHub Actions (and most CI systems) set CI=true."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def split_stamp(stamp: str) -> tuple[str, bool]:
+    """(`commit`, `dirty`) of a recorded `gatehouse:commit` value."""
+    if stamp.endswith(DIRTY_SUFFIX):
+        return stamp[: -len(DIRTY_SUFFIX)], True
+    return stamp, False
+
+
+def checked_out(work_dir: Path, commit: str, *, allow_dirty: bool) -> Provenance:
+    """The provenance of deploying `work_dir` as `commit`, or why it may not deploy."""
+    if not git_history.is_checkout(work_dir):
+        raise UsageError(f"{work_dir} is not a git checkout: up and promote deploy committed code "
+                         "only, so that the stamp names what runs and its ancestry can be checked")
+    head = git_history.resolve(work_dir, "HEAD")
+    if git_history.resolve(work_dir, commit) != head:
+        raise UsageError(f"--commit {commit} is not the checked-out commit {head}: the stack would be "
+                         f"stamped with code it does not run; check out {commit} first")
+    dirty = git_history.dirty_paths(work_dir)
+    if not dirty:
+        return Provenance(head)
+    listing = ", ".join(dirty[:_LISTED_PATHS]) + (" …" if len(dirty) > _LISTED_PATHS else "")
+    if in_ci():
+        raise Refused(f"the working tree has uncommitted changes ({listing}); with CI set only "
+                      "committed code deploys, and --allow-dirty does not apply")
+    if not allow_dirty:
+        raise UsageError(f"the working tree has uncommitted changes ({listing}): commit them, or pass "
+                         f"--allow-dirty to deploy them stamped {head}{DIRTY_SUFFIX}")
+    return Provenance(head, dirty=True)
+
+
+def check_forward(work_dir: Path, stack: str, recorded: str | None, commit: str, *,
+                  rollback: bool) -> str:
+    """A note on why deploying `commit` over `stack` (which runs `recorded`) is allowed, or
+    Refused: only a descendant of what runs, or with `rollback` one of its ancestors."""
+    if recorded is None:
+        return f"{stack} has no recorded commit yet: first deploy of {commit}"
+    running, _ = split_stamp(recorded)
+    if git_history.is_ancestor(work_dir, running, commit):
+        if rollback:
+            return f"{stack} runs {recorded}; {commit} descends from it, so --rollback was not needed"
+        return f"{stack} runs {recorded}; {commit} descends from it"
+    if not rollback:
+        raise Refused(f"{stack} runs {recorded}, which is not an ancestor of {commit}: refusing to "
+                      "deploy an older or unrelated commit over it (to go back on purpose, deploy an "
+                      "ancestor with --rollback)")
+    if git_history.is_ancestor(work_dir, commit, running):
+        return f"rollback, asked for by --rollback: {stack} runs {recorded}; deploying its ancestor {commit}"
+    raise Refused(f"--rollback deploys only an ancestor of what {stack} runs, and {commit} is not an "
+                  f"ancestor of {running}: the histories diverged")
