@@ -41,7 +41,10 @@ class Env:
                   "--report-dir", str(self.reports), "--lock-wait", lock_wait]
         if commit:
             common += ["--commit", self.commit if commit == HEAD else commit]
-        return cli.main([*argv, *common])
+        try:
+            return cli.main([*argv, *common])
+        finally:
+            self.fake.state = self.fake.load()  # what the run left is where the next one starts
 
 
 @pytest.fixture
