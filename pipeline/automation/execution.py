@@ -49,7 +49,7 @@ def execute(settings: Settings, report: Report, body: Callable[[], None], *,
         code = ExitCode.FAILED
         report.cli_error = stderr_tail(error)
         last = report.cli_error[-1] if report.cli_error else "no error output"
-        message = f"{report.stack}: the pulumi CLI failed: {last}"
+        message = f"{report.stack}: the pulumi CLI failed: {last.strip()}"
         print("\n".join(report.cli_error), file=sys.stderr)
     except Exception as error:  # noqa: BLE001  (the report must be written whatever failed)
         code = next((c for kind, c in _KNOWN if isinstance(error, kind)), ExitCode.FAILED)
