@@ -163,3 +163,21 @@ def test_promote_never_moves_a_dirty_tree(dirty, capsys):
 
     assert "cannot promote a dirty working tree" in capsys.readouterr().err
     assert dirty.fake.calls() == []
+
+
+def test_the_clis_own_secrets_keys_in_a_stack_file_do_not_make_it_dirty(env):
+    """PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER restores them into the file during a run."""
+    stack_file = env.work / "Pulumi.dev.yaml"
+    stack_file.write_text("secretsprovider: awskms://alias/gatehouse\nencryptedkey: a2V5\n"
+                          + stack_file.read_text())
+
+    assert env.run("up", "--stack", "dev") == ExitCode.OK
+    assert tag(env) == env.commit
+
+
+def test_a_config_change_beside_the_secrets_keys_is_still_dirty(env):
+    stack_file = env.work / "Pulumi.dev.yaml"
+    stack_file.write_text("secretsprovider: awskms://alias/gatehouse\n"
+                          + stack_file.read_text().replace("us-east-1", "eu-west-1"))
+
+    assert env.run("up", "--stack", "dev") == ExitCode.USAGE

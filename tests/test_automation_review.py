@@ -268,3 +268,13 @@ def test_bad_sweep_arguments_are_argparse_errors(env, argv):
     with pytest.raises(SystemExit) as exit_info:
         env.run(*argv)
     assert exit_info.value.code == ExitCode.USAGE
+
+
+def test_a_review_failing_once_its_stack_exists_keeps_its_file_and_key(env, monkeypatch):
+    monkeypatch.setenv("GATEHOUSE_SECRETS_PROVIDER", PROVIDER)
+    assert env.run("review", "--pr", "7") == ExitCode.OK
+    env.fake.locked(times=5)
+
+    assert env.run("review", "--pr", "7", "--lock-attempts", "1") == ExitCode.LOCKED
+
+    assert yaml.safe_load(review_file(env).read_text())["encryptedkey"] == "ZmFrZS1kYXRhLWtleQ=="

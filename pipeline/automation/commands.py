@@ -13,7 +13,7 @@ from pipeline.automation.execution import execute
 from pipeline.automation.operations import Refused, StackRun
 from pipeline.automation.options import Settings, add_common_options
 from pipeline.automation.promotion import check_step, load_order, source_problem
-from pipeline.automation.provenance import check_forward, checked_out
+from pipeline.automation.provenance import Provenance, check_forward, checked_out
 from pipeline.automation.reports import Report
 from pipeline.automation.review import open_prs, run_review
 from pipeline.automation.workspace import check_stack_name
@@ -115,12 +115,18 @@ def run_up(args: argparse.Namespace) -> int:
     def body() -> None:
         source = checked_out(settings.work_dir, commit, allow_dirty=args.allow_dirty)
         report.commit = source.stamp
-        run = StackRun.open(settings, args.stack, report)
-        report.notes.append(check_forward(settings.work_dir, args.stack, run.recorded_commit(),
-                                          source.commit, rollback=args.rollback))
-        run.update(source.stamp, plan=plan)
+        _deploy_forward(settings, args.stack, report, source, rollback=args.rollback, plan=plan)
 
     return execute(settings, report, body)
+
+
+def _deploy_forward(settings: Settings, stack: str, report: Report, source: Provenance, *,
+                    rollback: bool, plan: Path | None) -> None:
+    """Update `stack` to `source`, only over an ancestor of it (or, by --rollback, a descendant)."""
+    run = StackRun.open(settings, stack, report)
+    report.notes.append(check_forward(settings.work_dir, stack, run.recorded_commit(),
+                                      source.commit, rollback=rollback))
+    run.update(source.stamp, plan=plan)
 
 
 def run_promote(args: argparse.Namespace) -> int:
@@ -146,10 +152,7 @@ def run_promote(args: argparse.Namespace) -> int:
         if problem:
             raise Refused(f"cannot promote {args.source} to {args.target}: {problem}")
         report.notes.append(f"{args.source} runs {source.commit} (or a descendant), last update succeeded")
-        to_run = StackRun.open(settings, args.target, report)
-        report.notes.append(check_forward(settings.work_dir, args.target, to_run.recorded_commit(),
-                                          source.commit, rollback=args.rollback))
-        to_run.update(source.stamp, plan=plan)
+        _deploy_forward(settings, args.target, report, source, rollback=args.rollback, plan=plan)
 
     return execute(settings, report, body)
 

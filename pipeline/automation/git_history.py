@@ -58,3 +58,9 @@ def dirty_paths(work_dir: Path) -> list[str]:
     if done.returncode != 0:
         raise UsageError(f"git status failed in {work_dir}: {done.stderr.strip()}")
     return [line[3:] for line in done.stdout.splitlines() if line.strip()]
+
+
+def committed_text(work_dir: Path, path: str) -> str | None:
+    """`path` as HEAD has it, or None when HEAD has no such file."""
+    done = _git(work_dir, "show", f"HEAD:{path}")
+    return done.stdout if done.returncode == 0 else None

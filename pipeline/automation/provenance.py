@@ -12,7 +12,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from pipeline.automation import git_history
+from pipeline.automation.review_config import SECRETS_KEYS
 from pipeline.errors import UsageError
 
 DIRTY_SUFFIX = "-dirty"
@@ -56,7 +59,8 @@ def checked_out(work_dir: Path, commit: str, *, allow_dirty: bool) -> Provenance
     if git_history.resolve(work_dir, commit) != head:
         raise UsageError(f"--commit {commit} is not the checked-out commit {head}: the stack would be "
                          f"stamped with code it does not run; check out {commit} first")
-    dirty = git_history.dirty_paths(work_dir)
+    dirty = [path for path in git_history.dirty_paths(work_dir)
+             if not _only_secrets_keys_changed(work_dir, path)]
     if not dirty:
         return Provenance(head)
     listing = ", ".join(dirty[:_LISTED_PATHS]) + (" …" if len(dirty) > _LISTED_PATHS else "")
@@ -67,6 +71,30 @@ def checked_out(work_dir: Path, commit: str, *, allow_dirty: bool) -> Provenance
         raise UsageError(f"the working tree has uncommitted changes ({listing}): commit them, or pass "
                          f"--allow-dirty to deploy them stamped {head}{DIRTY_SUFFIX}")
     return Provenance(head, dirty=True)
+
+
+def _only_secrets_keys_changed(work_dir: Path, path: str) -> bool:
+    """True for a stack file whose only change is the CLI's own secrets keys.
+
+    With PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER the CLI restores `secretsprovider` and
+    `encryptedkey` into a stack file that lacks them; that changes nothing that deploys, and
+    must not make the next command of the same job refuse a "dirty" tree.
+    """
+    if not (path.startswith("Pulumi.") and path.endswith(".yaml") and "/" not in path):
+        return False
+    committed = git_history.committed_text(work_dir, path)
+    try:
+        before = yaml.safe_load(committed) if committed is not None else None
+        after = yaml.safe_load((work_dir / path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return False
+    return _without_secrets_keys(before) == _without_secrets_keys(after)
+
+
+def _without_secrets_keys(stack_file: dict) -> dict:
+    return {k: v for k, v in stack_file.items() if k not in SECRETS_KEYS}
 
 
 def check_forward(work_dir: Path, stack: str, recorded: str | None, commit: str, *,

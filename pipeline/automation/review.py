@@ -63,11 +63,14 @@ def run_review(args: argparse.Namespace) -> int:
         if needs_network(dev_config):
             config = _in_dev_network(settings, report, derived)
         review_file = stacks.stack_file(settings.work_dir, name)
+        earlier_file = review_file.is_file()  # from an earlier run: it holds the stack's key
         try:
             run = StackRun.open(settings, name, report, create=True)
         except BaseException:
-            # The stack does not exist, so neither may its file: `check` would pick it up.
-            review_file.unlink(missing_ok=True)
+            # No stack, so no stack file (`stack init` may have begun one): `check` would
+            # pick it up as a stack of this project.
+            if not earlier_file:
+                review_file.unlink(missing_ok=True)
             raise
         _write_stack_file(review_file, config)
         run.update(commit)
