@@ -181,3 +181,17 @@ def test_a_config_change_beside_the_secrets_keys_is_still_dirty(env):
                           + stack_file.read_text().replace("us-east-1", "eu-west-1"))
 
     assert env.run("up", "--stack", "dev") == ExitCode.USAGE
+
+
+def test_the_plan_applied_and_the_report_dir_are_not_uncommitted_program_code(env):
+    """A workflow downloads the approved plan into the checkout and writes reports there."""
+    plan = env.work / "artifacts" / "dev.plan"
+    plan.parent.mkdir()
+    plan.write_text('{"stack": "dev"}')
+    env.reports = env.work / "out" / "reports"
+
+    assert env.run("up", "--stack", "dev", "--plan", str(plan)) == ExitCode.OK
+    assert env.run("up", "--stack", "dev", "--plan", str(plan)) == ExitCode.OK  # reports now exist
+
+    (plan.parent / "other.py").write_text("# not the plan\n")
+    assert env.run("up", "--stack", "dev", "--plan", str(plan)) == ExitCode.USAGE

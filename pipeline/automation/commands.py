@@ -91,6 +91,11 @@ def _plan_file(path: Path | None) -> Path | None:
     return path.resolve()
 
 
+def _run_files(settings: Settings, plan: Path | None) -> tuple[Path, ...]:
+    """What this run reads or writes inside the checkout without it being program code."""
+    return (settings.report_dir, *([plan] if plan else []))
+
+
 def run_preview(args: argparse.Namespace) -> int:
     settings = Settings.from_args(args)
     stacks.read_stack_file(settings.work_dir, args.stack)
@@ -113,7 +118,8 @@ def run_up(args: argparse.Namespace) -> int:
     plan = _plan_file(args.plan)
 
     def body() -> None:
-        source = checked_out(settings.work_dir, commit, allow_dirty=args.allow_dirty)
+        source = checked_out(settings.work_dir, commit, allow_dirty=args.allow_dirty,
+                             outside_program=_run_files(settings, plan))
         report.commit = source.stamp
         _deploy_forward(settings, args.stack, report, source, rollback=args.rollback, plan=plan)
 
@@ -139,7 +145,8 @@ def run_promote(args: argparse.Namespace) -> int:
     plan = _plan_file(args.plan)
 
     def body() -> None:
-        source = checked_out(settings.work_dir, commit, allow_dirty=args.allow_dirty)
+        source = checked_out(settings.work_dir, commit, allow_dirty=args.allow_dirty,
+                             outside_program=_run_files(settings, plan))
         if source.dirty:
             raise Refused(f"cannot promote a dirty working tree to {args.target}: promotion moves "
                           f"the commit {args.source} runs, and uncommitted changes are not it")

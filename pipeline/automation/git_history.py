@@ -52,12 +52,15 @@ def is_ancestor(work_dir: Path, older: str, newer: str) -> bool:
     raise UsageError(f"git merge-base --is-ancestor {older} {newer} failed: {done.stderr.strip()}")
 
 
-def dirty_paths(work_dir: Path) -> list[str]:
-    """Changed, staged or untracked (not ignored) paths; empty when the tree is clean."""
-    done = _git(work_dir, "status", "--porcelain", "--untracked-files=normal")
-    if done.returncode != 0:
-        raise UsageError(f"git status failed in {work_dir}: {done.stderr.strip()}")
-    return [line[3:] for line in done.stdout.splitlines() if line.strip()]
+def dirty_paths(work_dir: Path) -> list[Path]:
+    """Changed, staged or untracked (not ignored) files, as absolute paths; empty when clean."""
+    top = _git(work_dir, "rev-parse", "--show-toplevel")
+    done = _git(work_dir, "status", "--porcelain", "--untracked-files=all")
+    if top.returncode != 0 or done.returncode != 0:
+        raise UsageError(f"git status failed in {work_dir}: {(done.stderr or top.stderr).strip()}")
+    root = Path(top.stdout.strip())
+    # "XY PATH", or "XY ORIG -> PATH" for a rename (git-status(1), short format)
+    return [root / line[3:].split(" -> ")[-1].strip('"') for line in done.stdout.splitlines() if line.strip()]
 
 
 def committed_text(work_dir: Path, path: str) -> str | None:

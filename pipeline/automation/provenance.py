@@ -50,8 +50,13 @@ def split_stamp(stamp: str) -> tuple[str, bool]:
     return stamp, False
 
 
-def checked_out(work_dir: Path, commit: str, *, allow_dirty: bool) -> Provenance:
-    """The provenance of deploying `work_dir` as `commit`, or why it may not deploy."""
+def checked_out(work_dir: Path, commit: str, *, allow_dirty: bool,
+                outside_program: tuple[Path, ...] = ()) -> Provenance:
+    """The provenance of deploying `work_dir` as `commit`, or why it may not deploy.
+
+    `outside_program` are files and directories this run itself reads or writes (the plan it
+    applies, its report directory) that do not count as uncommitted changes.
+    """
     if not git_history.is_checkout(work_dir):
         raise UsageError(f"{work_dir} is not a git checkout: up and promote deploy committed code "
                          "only, so that the stamp names what runs and its ancestry can be checked")
@@ -59,8 +64,10 @@ def checked_out(work_dir: Path, commit: str, *, allow_dirty: bool) -> Provenance
     if git_history.resolve(work_dir, commit) != head:
         raise UsageError(f"--commit {commit} is not the checked-out commit {head}: the stack would be "
                          f"stamped with code it does not run; check out {commit} first")
-    dirty = [path for path in git_history.dirty_paths(work_dir)
-             if not _only_secrets_keys_changed(work_dir, path)]
+    exempt = [p.resolve() for p in outside_program]
+    dirty = [_shown(work_dir, path) for path in git_history.dirty_paths(work_dir)
+             if not any(path == e or path.is_relative_to(e) for e in exempt)
+             and not _only_secrets_keys_changed(work_dir, path)]
     if not dirty:
         return Provenance(head)
     listing = ", ".join(dirty[:_LISTED_PATHS]) + (" …" if len(dirty) > _LISTED_PATHS else "")
@@ -73,19 +80,23 @@ def checked_out(work_dir: Path, commit: str, *, allow_dirty: bool) -> Provenance
     return Provenance(head, dirty=True)
 
 
-def _only_secrets_keys_changed(work_dir: Path, path: str) -> bool:
+def _shown(work_dir: Path, path: Path) -> str:
+    return str(path.relative_to(work_dir)) if path.is_relative_to(work_dir) else str(path)
+
+
+def _only_secrets_keys_changed(work_dir: Path, path: Path) -> bool:
     """True for a stack file whose only change is the CLI's own secrets keys.
 
     With PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER the CLI restores `secretsprovider` and
     `encryptedkey` into a stack file that lacks them; that changes nothing that deploys, and
     must not make the next command of the same job refuse a "dirty" tree.
     """
-    if not (path.startswith("Pulumi.") and path.endswith(".yaml") and "/" not in path):
+    if path.parent != work_dir or not (path.name.startswith("Pulumi.") and path.suffix == ".yaml"):
         return False
-    committed = git_history.committed_text(work_dir, path)
+    committed = git_history.committed_text(work_dir, path.name)
     try:
         before = yaml.safe_load(committed) if committed is not None else None
-        after = yaml.safe_load((work_dir / path).read_text(encoding="utf-8"))
+        after = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):
         return False
     if not isinstance(before, dict) or not isinstance(after, dict):
