@@ -117,3 +117,11 @@ def test_rerunning_an_old_promotion_cannot_take_the_target_back(env, capsys):
     assert f"staging runs {newer}, which is not an ancestor of {old}" in capsys.readouterr().err
     assert env.fake.load()["stacks"]["staging"]["tags"]["gatehouse:commit"] == newer
     assert not [c for c in env.fake.calls() if c[1] in ("preview", "up")]
+
+
+def test_a_short_commit_tag_from_an_older_pipeline_is_the_same_commit(env, tmp_path):
+    plan = tmp_path / "staging.plan"
+    plan.write_text('{"stack": "staging"}')
+    env.fake.deployed("dev", env.commit[:7], git_head=env.commit)
+
+    assert env.run("promote", "--from", "dev", "--to", "staging", "--plan", str(plan)) == ExitCode.OK

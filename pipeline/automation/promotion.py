@@ -62,7 +62,7 @@ def source_problem(stack: str, commit: str, tags: dict[str, str], last_update, *
     if dirty:
         return (f"{stack} runs {deployed}, a working tree nobody committed; deploy a commit to "
                 f"{stack} before promoting")
-    if exact and running != commit:
+    if exact and not (running == commit or (contains(commit, running) and contains(running, commit))):
         return (f"{stack} now runs {running}, not {commit}, the commit the plan was made from; "
                 "preview again and approve the new plan")
     if not contains(commit, running):
@@ -70,6 +70,6 @@ def source_problem(stack: str, commit: str, tags: dict[str, str], last_update, *
                 f"{stack} runs, or update it first")
     # The CLI records the git HEAD it ran from; a manual `pulumi up` after ours shows up here.
     head = (last_update.environment or {}).get("git.head")
-    if head and head != running:
+    if head and not (head.startswith(running) or running.startswith(head)):  # tags may be short
         return f"the last update of {stack} ran from commit {head}, not {running} as its tag says"
     return None
