@@ -8,7 +8,7 @@ from __future__ import annotations
 import jsonschema
 import pytest
 from pipeline_fakes import OTHER_COMMIT
-from pipeline_fakes.argv import deploy, select, tags
+from pipeline_fakes.argv import deploy, recorded, select
 from pipeline_fakes.harness import env  # noqa: F401  (fixture)
 
 from pipeline.automation.reports.json_report import load_schema
@@ -31,7 +31,7 @@ def test_a_descendant_of_the_running_commit_deploys(env):
     assert env.run("up", "--stack", "dev") == ExitCode.OK
 
     assert tag(env) == newer
-    assert f"dev runs {running}; {newer} descends from it" in env.report("up-dev")["notes"]
+    assert f"dev runs {running} (its gatehouse:commit tag); {newer} descends from it" in env.report("up-dev")["notes"]
 
 
 def test_the_first_deploy_and_a_redeploy_of_the_same_commit_are_allowed(env):
@@ -51,8 +51,8 @@ def test_an_older_commit_is_refused_before_any_preview(env, capsys):
     assert env.run("up", "--stack", "dev") == ExitCode.FAILED
 
     err = capsys.readouterr().err
-    assert f"dev runs {newer}, which is not an ancestor of {older}" in err and "--rollback" in err
-    assert env.fake.calls() == [select("dev"), tags("dev")]
+    assert f"dev runs {newer} (its gatehouse:commit tag), which is not an ancestor of {older}" in err and "--rollback" in err
+    assert env.fake.calls() == [select("dev"), *recorded("dev")]
     assert tag(env) == newer and env.report("up-dev")["outcome"] == "failed"
 
 
@@ -65,7 +65,7 @@ def test_rollback_to_an_ancestor_is_allowed_by_name_and_the_report_says_so(env):
     assert env.run("up", "--stack", "dev", "--rollback") == ExitCode.OK
 
     assert tag(env) == older
-    assert (f"rollback, asked for by --rollback: dev runs {newer}; deploying its ancestor {older}"
+    assert (f"rollback, asked for by --rollback: dev runs {newer} (its gatehouse:commit tag); deploying its ancestor {older}"
             in env.report("up-dev")["notes"])
     assert "rollback" in (env.reports / "up-dev.md").read_text()
 
@@ -195,3 +195,35 @@ def test_the_plan_applied_and_the_report_dir_are_not_uncommitted_program_code(en
 
     (plan.parent / "other.py").write_text("# not the plan\n")
     assert env.run("up", "--stack", "dev", "--plan", str(plan)) == ExitCode.USAGE
+
+
+# what the CLI recorded, beside our tag ---------------------------------------------------------
+
+def test_a_manual_update_from_a_newer_commit_is_not_overwritten(env, capsys):
+    """`pulumi up` by hand leaves our tag behind; the CLI's git.head of that update still counts."""
+    ours = env.commit
+    manual = env.new_commit("deployed by hand")
+    env.fake.deployed("dev", ours, git_head=manual)
+    env.checkout(ours)
+    env.new_commit("a branch off the older commit")
+
+    assert env.run("up", "--stack", "dev") == ExitCode.FAILED
+
+    assert f"dev runs {manual} (the git HEAD of its last update)" in capsys.readouterr().err
+    assert engine_calls(env) == []
+
+
+def test_a_stack_deployed_by_hand_before_the_pipeline_is_checked_too(env):
+    older = env.commit
+    env.fake.deployed("dev", None, git_head=env.new_commit("by hand"))
+    env.checkout(older)
+
+    assert env.run("up", "--stack", "dev") == ExitCode.FAILED
+
+
+def test_a_manual_update_from_an_unpushed_commit_blocks_with_a_reason(env, capsys):
+    env.fake.deployed("dev", env.commit, git_head=OTHER_COMMIT)
+
+    assert env.run("up", "--stack", "dev") == ExitCode.USAGE
+
+    assert "deployed from a commit that was never pushed" in capsys.readouterr().err

@@ -8,7 +8,15 @@ import json
 import shutil
 
 import pytest
-from pipeline_fakes.argv import deploy, destroy, preview, previewed, refresh_preview, select, tags
+from pipeline_fakes.argv import (
+    deploy,
+    destroy,
+    preview,
+    previewed,
+    recorded,
+    refresh_preview,
+    select,
+)
 from pipeline_fakes.harness import env  # noqa: F401  (fixture)
 
 from pipeline.exit_codes import ExitCode
@@ -82,7 +90,7 @@ def test_up_refuses_prod_when_preview_reports_a_mandatory_violation(env):
 
     assert env.run("up", "--stack", "prod") == ExitCode.POLICY
 
-    assert env.fake.calls() == [select("prod"), tags("prod"), preview(env, "prod")]  # no up, no tag
+    assert env.fake.calls() == [select("prod"), *recorded("prod"), preview(env, "prod")]  # no up, no tag
     assert "gatehouse:commit" not in env.fake.load()["stacks"]["prod"]["tags"]
 
 

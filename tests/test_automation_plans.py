@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from pipeline_fakes.argv import outputs, preview, select, tags, update
+from pipeline_fakes.argv import outputs, preview, recorded, select, update
 from pipeline_fakes.harness import env  # noqa: F401  (fixture)
 
 from pipeline.exit_codes import ExitCode
@@ -50,7 +50,7 @@ def test_up_applies_the_plan_without_previewing_again(env, tmp_path):
 
     assert env.run("up", "--stack", "dev", "--plan", str(plan)) == ExitCode.OK
 
-    assert env.fake.calls()[before:] == [select("dev"), tags("dev"), *update(env, "dev", plan=str(plan))]
+    assert env.fake.calls()[before:] == [select("dev"), *recorded("dev"), *update(env, "dev", plan=str(plan))]
     assert any("applying the update plan" in n for n in env.report("up-dev")["notes"])
     # Plans need no PULUMI_EXPERIMENTAL on the CLIs we support (the flags are only hidden).
     assert all(r["env"]["PULUMI_EXPERIMENTAL"] is None for r in env.fake.records())

@@ -114,7 +114,7 @@ def test_rerunning_an_old_promotion_cannot_take_the_target_back(env, capsys):
 
     assert env.run("promote", "--from", "dev", "--to", "staging") == ExitCode.FAILED
 
-    assert f"staging runs {newer}, which is not an ancestor of {old}" in capsys.readouterr().err
+    assert f"staging runs {newer} (its gatehouse:commit tag), which is not an ancestor of {old}" in capsys.readouterr().err
     assert env.fake.load()["stacks"]["staging"]["tags"]["gatehouse:commit"] == newer
     assert not [c for c in env.fake.calls() if c[1] in ("preview", "up")]
 

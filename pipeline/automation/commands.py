@@ -130,7 +130,7 @@ def _deploy_forward(settings: Settings, stack: str, report: Report, source: Prov
                     rollback: bool, plan: Path | None) -> None:
     """Update `stack` to `source`, only over an ancestor of it (or, by --rollback, a descendant)."""
     run = StackRun.open(settings, stack, report)
-    report.notes.append(check_forward(settings.work_dir, stack, run.recorded_commit(),
+    report.notes.append(check_forward(settings.work_dir, stack, run.recorded_commits(),
                                       source.commit, rollback=rollback))
     run.update(source.stamp, plan=plan)
 

@@ -142,9 +142,20 @@ class StackRun:
         self.stack.set_tag(COMMIT_TAG, stamp)
         print(f"[{self.name}] updated; tagged {COMMIT_TAG}={stamp}", flush=True)
 
-    def recorded_commit(self) -> str | None:
-        """The stamp of the last update the pipeline made (`gatehouse:commit`), if any."""
-        return self.stack.list_tags().get(COMMIT_TAG)
+    def recorded_commits(self) -> list[tuple[str, str]]:
+        """What the stack is known to run, as (where it is recorded, commit): the stamp of the
+        pipeline's last update (`gatehouse:commit`), and the git HEAD the CLI recorded for the
+        stack's last update, which differs when someone ran `pulumi up` by hand since."""
+        found = []
+        stamp = self.stack.list_tags().get(COMMIT_TAG)
+        if stamp:
+            found.append((f"its {COMMIT_TAG} tag", stamp))
+        last = self.stack.history(page_size=1, show_secrets=False)
+        if last and last[0].kind == "update":
+            head = (last[0].environment or {}).get("git.head")
+            if head and not (stamp and (head.startswith(stamp) or stamp.startswith(head))):
+                found.append(("the git HEAD of its last update", head))
+        return found
 
     def read_outputs(self) -> None:
         """The stack's current outputs into the report; a stack never updated has none."""

@@ -108,22 +108,40 @@ def _without_secrets_keys(stack_file: dict) -> dict:
     return {k: v for k, v in stack_file.items() if k not in SECRETS_KEYS}
 
 
-def check_forward(work_dir: Path, stack: str, recorded: str | None, commit: str, *,
+def check_forward(work_dir: Path, stack: str, recorded: list[tuple[str, str]], commit: str, *,
                   rollback: bool) -> str:
-    """A note on why deploying `commit` over `stack` (which runs `recorded`) is allowed, or
-    Refused: only a descendant of what runs, or with `rollback` one of its ancestors."""
-    if recorded is None:
+    """A note on why deploying `commit` over `stack` is allowed, or Refused.
+
+    `recorded` is what the stack is known to run, as (where it is recorded, stamp). Each must
+    be `commit` or one of its ancestors; with `rollback`, each must instead be `commit` or one
+    of its descendants (going back along the history, never sideways).
+    """
+    if not recorded:
         return f"{stack} has no recorded commit yet: first deploy of {commit}"
-    running, _ = split_stamp(recorded)
-    if git_history.is_ancestor(work_dir, running, commit):
+    runs = "; ".join(f"{stamp} ({where})" for where, stamp in recorded)
+    behind = [(where, stamp) for where, stamp in recorded
+              if not _known_ancestor(work_dir, stack, where, split_stamp(stamp)[0], commit)]
+    if not behind:
         if rollback:
-            return f"{stack} runs {recorded}; {commit} descends from it, so --rollback was not needed"
-        return f"{stack} runs {recorded}; {commit} descends from it"
+            return f"{stack} runs {runs}; {commit} descends from it, so --rollback was not needed"
+        return f"{stack} runs {runs}; {commit} descends from it"
     if not rollback:
-        raise Refused(f"{stack} runs {recorded}, which is not an ancestor of {commit}: refusing to "
-                      "deploy an older or unrelated commit over it (to go back on purpose, deploy an "
-                      "ancestor with --rollback)")
-    if git_history.is_ancestor(work_dir, commit, running):
-        return f"rollback, asked for by --rollback: {stack} runs {recorded}; deploying its ancestor {commit}"
-    raise Refused(f"--rollback deploys only an ancestor of what {stack} runs, and {commit} is not an "
-                  f"ancestor of {running}: the histories diverged")
+        where, stamp = behind[0]
+        raise Refused(f"{stack} runs {stamp} ({where}), which is not an ancestor of {commit}: "
+                      "refusing to deploy an older or unrelated commit over it (to go back on "
+                      "purpose, deploy an ancestor with --rollback)")
+    for where, stamp in behind:
+        running = split_stamp(stamp)[0]
+        if not git_history.is_ancestor(work_dir, commit, running):
+            raise Refused(f"--rollback deploys only an ancestor of what {stack} runs, and {commit} "
+                          f"is not an ancestor of {running} ({where}): the histories diverged")
+    return f"rollback, asked for by --rollback: {stack} runs {runs}; deploying its ancestor {commit}"
+
+
+def _known_ancestor(work_dir: Path, stack: str, where: str, running: str, commit: str) -> bool:
+    try:
+        return git_history.is_ancestor(work_dir, running, commit)
+    except git_history.UnknownCommit as error:
+        raise git_history.UnknownCommit(
+            f"{stack} runs {running} ({where}), which this clone does not have: {git_history.FETCH_HINT}"
+            "; or it was deployed from a commit that was never pushed") from error

@@ -27,6 +27,12 @@ def tags(stack: str) -> list[str]:
     return ["--non-interactive", "stack", "tag", "ls", "--json", "--stack", stack]
 
 
+def recorded(stack: str) -> list[list[str]]:
+    """What `up` reads of what the stack runs: its tags, and its last history entry."""
+    return [tags(stack), ["--non-interactive", "stack", "history", "--json", "--page-size", "1",
+                          "--page", "1", "--stack", stack]]
+
+
 def outputs(stack: str) -> list[list[str]]:
     """Stack.outputs(): once masked, once with secrets, to tell which are secret."""
     return [["--non-interactive", "stack", "output", "--json", "--stack", stack],
@@ -63,8 +69,8 @@ def update(env, stack: str, command: str = "up", config: str | None = None, stam
 
 
 def deploy(env, stack: str, command: str = "up", **kwargs) -> list[list[str]]:
-    """`up --stack S` on an existing stack: select, read its recorded commit, preview, update."""
-    return [select(stack), tags(stack), preview(env, stack, config=kwargs.get("config")),
+    """`up --stack S` on an existing stack: select, read what it runs, preview, update."""
+    return [select(stack), *recorded(stack), preview(env, stack, config=kwargs.get("config")),
             *update(env, stack, command, **kwargs)]
 
 
