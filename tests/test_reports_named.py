@@ -49,6 +49,16 @@ def test_drift_names_the_resources_and_properties_that_differ(env, capsys):
     assert f"1 to update: {SG} endpoint-sg (ingress, tags)" in capsys.readouterr().err
 
 
+def test_the_detailed_diff_names_property_paths(env):
+    env.fake.changes("refresh", update=1)
+    env.fake.resources("refresh", {"op": "update", "type": SG, "name": "endpoint-sg", "diffs": ["ingress"],
+                                   "detailed": ["ingress[0].cidrIpv4", "ingress[1]"]})
+
+    assert env.run("drift", "--stack", "prod") == ExitCode.DRIFT
+
+    assert env.report("drift-prod")["resources"][0]["properties"] == ["ingress[0].cidrIpv4", "ingress[1]"]
+
+
 def test_a_cli_failure_keeps_its_last_error_lines(env):
     env.fake.fail("up", "creating VPC endpoint: AccessDenied: not authorized to ec2:CreateVpcEndpoint")
 

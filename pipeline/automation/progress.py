@@ -74,7 +74,9 @@ class EventCollector:
     def _record(self, meta, *, failed: bool = False) -> None:
         """Keep the step for the report; a later event for the same URN refines it."""
         op = op_name(meta.op)
-        properties = tuple(sorted({*(meta.diffs or ()), *(meta.detailed_diff or {})}))
+        # The detailed diff names property paths (`ingress[0].cidrIpv4`); `diffs` only the
+        # top-level keys, and is all older providers send.
+        properties = tuple(sorted(meta.detailed_diff or meta.diffs or ()))
         if meta.type == _ROOT_STACK or (op in _UNCHANGED_UNLESS_DIFFS and not properties):
             return
         earlier = self._resources.get(meta.urn)
