@@ -227,3 +227,13 @@ def test_a_manual_update_from_an_unpushed_commit_blocks_with_a_reason(env, capsy
     assert env.run("up", "--stack", "dev") == ExitCode.USAGE
 
     assert "deployed from a commit that was never pushed" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("recorded", ["main", "HEAD", "HEAD~3", "v1.2.0", "0123abc-extra"])
+def test_a_recorded_commit_that_is_not_a_hash_is_refused(env, recorded, capsys):
+    env.fake.deployed("dev", recorded)
+
+    assert env.run("up", "--stack", "dev") == ExitCode.FAILED
+
+    assert "which is not a commit hash" in capsys.readouterr().err
+    assert engine_calls(env) == []

@@ -92,7 +92,8 @@ def older_source(env):
     lambda env: env.fake.deployed("dev", env.commit, git_head=OTHER_COMMIT)
     or f"the last update of dev ran from commit {OTHER_COMMIT}",
     lambda env: env.fake.deployed("dev", env.commit + "-dirty") or "a working tree nobody committed",
-], ids=["older", "failed", "untagged", "never-updated", "other-head", "dirty"])
+    lambda env: env.fake.deployed("dev", "main") or "'main' as its gatehouse:commit tag, which is not a commit hash",
+], ids=["older", "failed", "untagged", "never-updated", "other-head", "dirty", "branch-name"])
 def test_an_unhealthy_or_older_source_is_refused(env, capsys, setup):
     reason = setup(env)
 

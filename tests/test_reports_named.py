@@ -59,6 +59,19 @@ def test_the_detailed_diff_names_property_paths(env):
     assert env.report("drift-prod")["resources"][0]["properties"] == ["ingress[0].cidrIpv4", "ingress[1]"]
 
 
+def test_the_resource_whose_operation_failed_is_marked(env):
+    env.fake.fail("up", "creating VPC endpoint: AccessDenied")
+    env.fake.resources("up", {"op": "create", "type": API, "name": "private-api"},
+                       {"op": "create", "type": "aws:ec2/vpcEndpoint:VpcEndpoint", "name": "execute-api",
+                        "fails": True})
+
+    assert env.run("up", "--stack", "dev") == ExitCode.FAILED
+
+    saved = env.report("up-dev")
+    assert [(r["name"], r["failed"]) for r in saved["resources"]] == [("private-api", False), ("execute-api", True)]
+    assert "| create (failed) | `aws:ec2/vpcEndpoint:VpcEndpoint` | `execute-api` |" in (env.reports / "up-dev.md").read_text()
+
+
 def test_a_cli_failure_keeps_its_last_error_lines(env):
     env.fake.fail("up", "creating VPC endpoint: AccessDenied: not authorized to ec2:CreateVpcEndpoint")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from pipeline.automation.provenance import split_stamp
+from pipeline.automation.provenance import is_commit_hash, split_stamp
 from pipeline.errors import UsageError
 
 ORDER_FILE = Path(__file__).resolve().parents[1] / "promotion.yaml"
@@ -59,6 +59,8 @@ def source_problem(stack: str, commit: str, tags: dict[str, str], last_update, *
     if deployed is None:
         return f"{stack} has no {COMMIT_TAG} tag, so its commit is unknown; run `up --stack {stack}`"
     running, dirty = split_stamp(deployed)
+    if not is_commit_hash(running):
+        return f"{stack} records {deployed!r} as its {COMMIT_TAG} tag, which is not a commit hash"
     if dirty:
         return (f"{stack} runs {deployed}, a working tree nobody committed; deploy a commit to "
                 f"{stack} before promoting")

@@ -9,6 +9,7 @@ and needs `--allow-dirty` elsewhere; its stamp then says so (`<sha>-dirty`).
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from pipeline.automation.review_config import SECRETS_KEYS
 from pipeline.errors import UsageError
 
 DIRTY_SUFFIX = "-dirty"
+_SHA = re.compile(r"^[0-9a-f]{7,40}$")
 _LISTED_PATHS = 5
 
 
@@ -41,6 +43,10 @@ class Provenance:
 def in_ci() -> bool:
     """GitHub Actions (and most CI systems) set CI=true."""
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def is_commit_hash(text: str) -> bool:
+    return bool(_SHA.match(text))
 
 
 def split_stamp(stamp: str) -> tuple[str, bool]:
@@ -118,6 +124,11 @@ def check_forward(work_dir: Path, stack: str, recorded: list[tuple[str, str]], c
     """
     if not recorded:
         return f"{stack} has no recorded commit yet: first deploy of {commit}"
+    for where, stamp in recorded:
+        # git would resolve a branch name too (`main` is always "an ancestor" of main)
+        if not is_commit_hash(split_stamp(stamp)[0]):
+            raise Refused(f"{stack} records {stamp!r} as {where}, which is not a commit hash: "
+                          "cannot tell what it runs; set the tag to the commit it runs")
     runs = "; ".join(f"{stamp} ({where})" for where, stamp in recorded)
     behind = [(where, stamp) for where, stamp in recorded
               if not _known_ancestor(work_dir, stack, where, split_stamp(stamp)[0], commit)]
