@@ -5,6 +5,11 @@ For each stack: run the program under Pulumi's official mocks, print the resourc
 outputs, send every resource to `policies/` (Configure with `policies/config/<stack>.json`,
 Analyze per resource, AnalyzeStack once), print violations by enforcement level and the
 reachability matrix, and write the reports. Needs no cloud account and no Pulumi CLI.
+
+`--first-deploy` renders each stack as the preview of its first deploy sees it (nothing exists
+yet: ids, ARNs and ENI addresses are unknown; the SDK's preview mode of the mocks) and runs the
+pack as that preview does (PULUMI_DRY_RUN=true). Checks on values that only the update can know
+are deferred, listed under "Verified at deploy", and do not fail the run; a known bad value does.
 """
 
 from __future__ import annotations
@@ -17,11 +22,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from pipeline.analyzer import AnalysisResult, PackError, analyze_inventory
-from pipeline.automation.reports.model import MatrixRow, Report, Violation
+from pipeline.automation.reports.model import Deferred, MatrixRow, Report, Violation
 from pipeline.automation.reports.writer import write_reports
 from pipeline.automation.stacks import policy_config
+from pipeline.deferred import is_deferred, split_deferred
 from pipeline.exit_codes import ExitCode
-from pipeline.inventory import Inventory
+from pipeline.inventory import UNKNOWN, Inventory
 from pipeline.reachability import reachability, render_matrix
 from pipeline.render import render_stack
 from pipeline.stack_files import PROJECT_DIR, shipped_stacks, stack_config_map
@@ -30,6 +36,7 @@ from stack_config.errors import ConfigError
 from stack_config.pulumi_source import decode_config
 
 LEVEL_ORDER = ("mandatory", "remediate", "advisory", "disabled")
+FIRST_DEPLOY = "check-first-deploy"  # the report's command, so its files sit beside `check`'s
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,6 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", type=Path, metavar="FILE", help="write every resource's inputs and outputs here")
     parser.add_argument("--report-dir", type=Path, default=Path("reports"), help="where check-<stack>.md/.json/.sarif go (default: reports/)")
     parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help="where Pulumi.yaml and the stack files are (default: this repository)")
+    parser.add_argument("--first-deploy", action="store_true", help="render as the preview of a brand-new stack (values of resources not yet created unknown) and run the pack as that dry run")
     parser.set_defaults(run=run)
 
 
@@ -46,7 +54,7 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     codes: list[int] = []
     rendered: dict[str, Inventory] = {}
     for stack in args.stack or shipped_stacks(project_dir):
-        code, inventory = check_stack(stack, project_dir, args.report_dir, out)
+        code, inventory = check_stack(stack, project_dir, args.report_dir, out, first_deploy=args.first_deploy)
         codes.append(code)
         if inventory is not None:
             rendered[stack] = inventory
@@ -60,12 +68,14 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     return ExitCode.OK
 
 
-def check_stack(stack: str, project_dir: Path, report_dir: Path, out: TextIO) -> tuple[int, Inventory | None]:
-    report = Report(stack=stack, command="check")
+def check_stack(
+    stack: str, project_dir: Path, report_dir: Path, out: TextIO, *, first_deploy: bool = False,
+) -> tuple[int, Inventory | None]:
+    report = Report(stack=stack, command=FIRST_DEPLOY if first_deploy else "check")
     try:
         values = stack_config_map(stack, project_dir)
         config = load_stack_config(decode_config(values), stack)
-        inventory = render_stack(stack, project_dir=project_dir, config=values)
+        inventory = render_stack(stack, project_dir=project_dir, config=values, preview=first_deploy)
     except ConfigError as error:
         print(f"== {stack}: config error\nerror: {error}", file=out)
         report.outcome, report.notes = "usage", [str(error)]
@@ -74,8 +84,10 @@ def check_stack(stack: str, project_dir: Path, report_dir: Path, out: TextIO) ->
     print_inventory(inventory, out)
     config_file = policy_config(project_dir, stack)
     try:
+        # Both modes are previews to the pack (the CLI's `pulumi preview`): PULUMI_DRY_RUN=true.
         result = analyze_inventory(
-            inventory, pack_dir=project_dir / "policies", config_file=config_file, stack_config=values
+            inventory, pack_dir=project_dir / "policies", config_file=config_file,
+            stack_config=values, dry_run=True,
         )
     except PackError as error:
         print(f"  policy pack failed: {error}", file=out)
@@ -83,13 +95,19 @@ def check_stack(stack: str, project_dir: Path, report_dir: Path, out: TextIO) ->
         write_reports(report, report_dir)
         return ExitCode.FAILED, inventory
     report.changes = {"create": sum(1 for r in inventory.resources if r.custom)}
-    report.violations = [_violation(v) for v in result.violations]
-    probes = _vpn_probes(config_file)
-    cells = reachability(inventory, config, vpn_probes=probes)
-    report.matrix = [MatrixRow(c.api, c.scenario, c.decision) for c in cells]
+    report.violations, report.deferred = split_deferred(
+        (_violation(v) for v in result.violations), inventory.resources
+    )
     print_violations(result, config_file, out)
-    print("  reachability (API × caller → decision):", file=out)
-    print(render_matrix(cells), file=out)
+    print_deferred(report.deferred, out)
+    if first_deploy:
+        # The policies the matrix evaluates are built from ids not known before the first deploy.
+        report.notes.append("first-deploy preview: the reachability matrix is in `check`, once values are known")
+    else:
+        cells = reachability(inventory, config, vpn_probes=_vpn_probes(config_file))
+        report.matrix = [MatrixRow(c.api, c.scenario, c.decision) for c in cells]
+        print("  reachability (API × caller → decision):", file=out)
+        print(render_matrix(cells), file=out)
     if result.has_mandatory:
         report.outcome = "policy-violation"
     paths = write_reports(report, report_dir)
@@ -125,20 +143,30 @@ def print_inventory(inventory: Inventory, out: TextIO) -> None:
     walk(None, 1)
     print("  outputs:", file=out)
     for key in sorted(inventory.outputs):
-        print(f"    {key}: {json.dumps(inventory.outputs[key], default=str)}", file=out)
+        value = inventory.outputs[key]
+        shown = "(unknown until the update creates it)" if value == UNKNOWN else json.dumps(value, default=str)
+        print(f"    {key}: {shown}", file=out)
+
+
+def print_deferred(deferred: list[Deferred], out: TextIO) -> None:
+    if deferred:
+        print(f"  verified at deploy ({len(deferred)}, not blocking this preview):", file=out)
+        for d in deferred:
+            print(f"      [{d.policy}] {d.message}", file=out)
 
 
 def print_violations(result: AnalysisResult, config_file: Path, out: TextIO) -> None:
     name = config_file.relative_to(config_file.parents[2]) if len(config_file.parents) > 2 else config_file
-    if not result.violations:
+    found = [v for v in result.violations if not is_deferred(_violation(v))]
+    if not found:
         print(f"  policies ({name}): no violations", file=out)
         return
     print(f"  policies ({name}):", file=out)
     for level in LEVEL_ORDER:
-        found = result.at_level(level)
-        if found:
-            print(f"    {level} ({len(found)}):", file=out)
-            for v in found:
+        at_level = [v for v in found if v.enforcement_level == level]
+        if at_level:
+            print(f"    {level} ({len(at_level)}):", file=out)
+            for v in at_level:
                 message = " ".join(v.message.split())
                 print(f"      [{v.policy_name}] {v.resource_type} {v.resource_name}: {message}", file=out)
 

@@ -1,5 +1,10 @@
 """Realistic answers for Pulumi's official mocks: the ids, ARNs, DNS entries and ENIs AWS would
-return, derived deterministically from each resource's name so runs are repeatable."""
+return, derived deterministically from each resource's name so runs are repeatable.
+
+With `preview=True` the mocks answer as a provider does in the preview of a brand-new stack:
+a resource about to be created has only the inputs it was given; its id and everything the
+provider computes (ids, ARNs, DNS entries, ENIs) are unknown until the update creates it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ import hashlib
 import ipaddress
 
 import pulumi
+
+from pipeline.inventory import UNKNOWN
 
 ACCOUNT_ID = "123456789012"
 ENDPOINT_ZONE_ID = "Z7HUB22UULQXV"  # execute-api VPC endpoint DNS zone in us-east-1
@@ -24,9 +31,13 @@ def _alnum(seed: str, length: int) -> str:
 
 
 class GatehouseMocks(pulumi.runtime.Mocks):
-    def __init__(self, region: str = "us-east-1", vpc_cidr: str = "10.0.0.0/16", stack: str = ""):
+    def __init__(
+        self, region: str = "us-east-1", vpc_cidr: str = "10.0.0.0/16", stack: str = "",
+        *, preview: bool = False,
+    ):
         self.region = region
         self.stack = stack
+        self.preview = preview
         self.vpc_cidr = ipaddress.ip_network(vpc_cidr)
         self._enis: dict[str, int] = {}
 
@@ -42,6 +53,12 @@ class GatehouseMocks(pulumi.runtime.Mocks):
         else:
             resource_id = f"{args.name}-{_hex(args.typ + args.name, 8)}"
             extra = {"arn": f"arn:aws:{kind}:{self.region}:{ACCOUNT_ID}:{args.name}"}
+        if self.preview:
+            # The engine's wire sentinel: in a dry run the SDK resolves these outputs (and an
+            # empty id) as unknown, so every apply on them is skipped, exactly as in a preview.
+            state.update({key: UNKNOWN for key in extra if key not in state})
+            state["id"] = UNKNOWN
+            return "", state
         state.update(extra)
         state.setdefault("id", resource_id)
         return resource_id, state

@@ -7,6 +7,7 @@ engine's camelCase form, dependencies) and the mocks answer with realistic ids a
 
 from __future__ import annotations
 
+import functools
 import runpy
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from google.protobuf import json_format
 from pulumi.runtime import mocks as runtime_mocks
 from pulumi.runtime import settings as runtime_settings
 
-from pipeline.inventory import Inventory, InventoryResource
+from pipeline.inventory import UNKNOWN, Inventory, InventoryResource
 from pipeline.mocks import GatehouseMocks
 from pipeline.stack_files import PROJECT_DIR, project_name, stack_config_map
 
@@ -58,18 +59,24 @@ def render_stack(
     *,
     project_dir: Path = PROJECT_DIR,
     config: dict[str, str] | None = None,
+    preview: bool = False,
 ) -> Inventory:
     """Run the program for `stack`; raises ConfigError (nothing registered) for a bad stack file.
 
-    `config` replaces the stack file's values (tests use it to try broken stacks).
+    `config` replaces the stack file's values (tests use it to try broken stacks). `preview`
+    renders the stack as the preview of its first deploy sees it: nothing exists yet, so what
+    the provider computes is unknown (the SDK's dry-run mode of the mocks).
     """
     values = stack_config_map(stack, project_dir) if config is None else config
     project = project_name(project_dir)
-    mocks = GatehouseMocks(region=values.get("aws:region", "us-east-1"), vpc_cidr=_vpc_cidr_hint(values), stack=stack)
+    mocks = GatehouseMocks(
+        region=values.get("aws:region", "us-east-1"), vpc_cidr=_vpc_cidr_hint(values), stack=stack,
+        preview=preview,
+    )
     monitor = RecordingMonitor(mocks)
     runtime_settings.set_root_resource(None)  # a fresh root Stack for every render
     pulumi.runtime.set_all_config(values)
-    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
     exported: dict[str, Any] = {}
 
     @pulumi.runtime.test
@@ -77,9 +84,21 @@ def render_stack(
         runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
         root = runtime_settings.get_root_resource()
         outputs = dict(root.outputs) if root is not None else {}
+        if preview:
+            # Each export on its own: one built from unknown values never resolves in a preview
+            # and stays unknown; one built from config alone is known, as in the real preview.
+            exported.update(dict.fromkeys(outputs, UNKNOWN))
+            return pulumi.Output.all(*(
+                pulumi.Output.from_input(value).apply(functools.partial(exported.__setitem__, key))
+                for key, value in outputs.items()
+            ))
         return pulumi.Output.all(**outputs).apply(exported.update) if outputs else None
 
-    run()
+    try:
+        run()
+    finally:
+        # The mocks' settings are process-wide: leave no dry run behind for whatever runs next.
+        runtime_settings.SETTINGS.dry_run = False
     return Inventory(
         project=project,
         stack=stack,

@@ -7,7 +7,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 from gatehouse_guard.policies import POLICIES, POLICY_NAMES
+from gatehouse_guard.rules.unknowns import Deferred
 from policy_baseline import stack
+from pulumi.runtime import settings as runtime_settings
 from pulumi_policy import (
     EnforcementLevel,
     PolicyResource,
@@ -91,12 +93,21 @@ def test_resource_policy_reports_through_the_runtime_callback():
     assert urn == "urn:my-alb"
 
 
-def test_unknown_value_is_a_violation_at_the_policy_level_in_prod():
+def test_unknown_value_during_an_update_is_a_violation_at_the_policy_level_in_prod():
     """The runtime would downgrade an UnknownValueError to advisory; the pack reports it itself."""
     reported = run_resource("alb-internal", LB, {"internal": UNKNOWN_BOOLEAN_VALUE},
                             {"tier": "prod"})
     [(message, _)] = reported
-    assert "internal is unknown during preview" in message
+    assert "internal is unknown even during the update" in message
+
+
+def test_unknown_value_in_a_preview_is_deferred_after_the_known_findings(monkeypatch):
+    monkeypatch.setattr(runtime_settings.SETTINGS, "dry_run", True)
+    with pytest.raises(Deferred) as raised:
+        run_resource("alb-internal", LB, {"internal": UNKNOWN_BOOLEAN_VALUE}, {"tier": "prod"})
+    [line] = raised.value.checks
+    assert "LoadBalancer 'my-alb': internal is unknown" in line
+    assert "verified at deploy" in line
 
 
 def test_unknown_value_is_left_to_pulumi_up_in_lower_tiers():

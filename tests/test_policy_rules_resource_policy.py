@@ -149,7 +149,7 @@ def test_private_domain_policy_is_evaluated_too():
 
 def test_unknown_policy_is_an_unknown_finding():
     [finding] = check_resource_policies(with_policy(UNKNOWN), PROD)
-    assert finding.unknown and "the resource policy is unknown during preview" in finding.message
+    assert finding.unknown and "the resource policy is unknown" in finding.message
 
 
 def test_policy_that_is_not_json_is_a_violation():

@@ -20,6 +20,7 @@ from pipeline.automation.promotion import COMMIT_TAG
 from pipeline.automation.provenance import Refused
 from pipeline.automation.reports.model import SECRET_OUTPUT, Report
 from pipeline.automation.workspace import describe_backend, open_stack, pulumi_command
+from pipeline.deferred import split_deferred
 from pipeline.errors import UsageError
 
 __all__ = ["DriftFound", "PolicyBlocked", "Refused", "StackMissing", "StackRun"]
@@ -97,7 +98,9 @@ class StackRun:
         return result, collectors[-1]
 
     def _absorb(self, collector: EventCollector) -> None:
-        self.report.add_violations(collector.violations)
+        found, deferred = split_deferred(collector.violations)
+        self.report.add_violations(found)
+        self.report.deferred += [d for d in deferred if d not in self.report.deferred]
         if collector.changes is not None:
             self.report.changes = collector.changes
         if collector.resources:

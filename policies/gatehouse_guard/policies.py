@@ -31,7 +31,14 @@ from gatehouse_guard.rules import (
     resource_policy,
     routing,
 )
-from gatehouse_guard.rules.unknowns import Unresolved, plain
+from gatehouse_guard.rules.unknowns import (
+    Unresolved,
+    checked,
+    deliver,
+    in_preview,
+    plain,
+    unknown_finding,
+)
 
 PROD = "prod"
 LOWER = "lower"
@@ -41,8 +48,9 @@ TIER = {
     "type": "string",
     "enum": [PROD, LOWER],
     "default": PROD,
-    "description": "prod: unknown values fail the check and no VPN caller may get in; "
-    "lower: unknowns are left to `pulumi up` and vpnCidrs are expected callers",
+    "description": "prod: a value still unknown during the update fails the check (in a "
+    "preview it is deferred: verified at deploy) and no VPN caller may get in; lower: unknowns "
+    "are left to `pulumi up` and vpnCidrs are expected callers",
 }
 ALLOWED_PUBLIC_APIS = {
     "type": "array",
@@ -85,15 +93,8 @@ def settings(properties: Mapping[str, Mapping[str, Any]], config: Mapping[str, A
 
 
 def report(findings: Iterable[Finding], config: Mapping[str, Any], report_violation) -> None:
-    for finding in findings:
-        if finding.unknown and config.get("tier", PROD) != PROD:
-            continue
-        report_violation(finding.message, finding.urn)
-
-
-def _unresolved(exc: Unresolved) -> list[Finding]:
-    return [Finding(f"{exc.what} is unknown during preview, so it cannot be verified",
-                    unknown=True)]
+    # Unknown values: deferred in a preview, a finding at update in prod (rules/unknowns.py).
+    deliver(findings, report_violation, tier=config.get("tier", PROD), preview=in_preview())
 
 
 def resource_policy_of(
@@ -114,11 +115,7 @@ def resource_policy_of(
             return
         config = settings(properties, args.get_config())
         resource = Resource(args.resource_type, args.name, plain(args.props), args.urn)
-        try:
-            findings = list(rule(resource, config))
-        except Unresolved as exc:
-            findings = _unresolved(exc)
-        report(findings, config, report_violation)
+        report(checked(lambda r: rule(r, config), resource), config, report_violation)
 
     return ResourceValidationPolicy(
         name=name, description=description, validate=validate, enforcement_level=level,
@@ -146,7 +143,7 @@ def stack_policy_of(
         try:
             findings = list(rule(resources, config))
         except Unresolved as exc:
-            findings = _unresolved(exc)
+            findings = [unknown_finding(exc.what)]
         report(findings, config, report_violation)
 
     return StackValidationPolicy(

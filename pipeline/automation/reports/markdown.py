@@ -55,6 +55,8 @@ def _render(report: Report, detail: int) -> str:
     if report.resources:
         lines += ["", *(_resource_table(report) if detail <= 1 else _resource_counts(report))]
     lines += ["", *_violations(report, detail)]
+    if report.deferred:
+        lines += ["", *_deferred(report, detail)]
     if report.cli_error:
         lines += ["", "**Pulumi CLI error** (last lines)", "", "```", *report.cli_error, "```"]
     if report.outputs:
@@ -155,6 +157,18 @@ def _counted(level: str, found: list[Violation]) -> list[str]:
 _VIOLATION_STYLES: tuple[Callable[[str, list[Violation]], list[str]], ...] = (
     _full, _full, _short, _compact, _counted,
 )
+
+
+def _deferred(report: Report, detail: int) -> list[str]:
+    lines = [f"**Verified at deploy** ({len(report.deferred)}): checked by the update once the "
+             "resources these values come from exist; they do not block this preview.", ""]
+    if detail >= 3:
+        counts = Counter(d.policy for d in report.deferred)
+        return lines + [f"- **{policy}**: {n} check(s)" for policy, n in sorted(counts.items())]
+    for d in report.deferred:
+        where = f" on `{d.resource_type}` `{d.resource_name}`" if d.resource_name else ""
+        lines.append(f"- **{d.policy}**{where}: {d.message}")
+    return lines
 
 
 def _matrix_table(report: Report) -> list[str]:

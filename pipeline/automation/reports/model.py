@@ -28,6 +28,18 @@ class Violation:
 
 
 @dataclass(frozen=True)
+class Deferred:
+    """A check the pack could not run in a preview because the value comes from resources not
+    created yet; the update runs it on the known value ("verified at deploy")."""
+
+    policy: str
+    message: str
+    urn: str = ""
+    resource_type: str = ""
+    resource_name: str = ""
+
+
+@dataclass(frozen=True)
 class MatrixRow:
     """One cell of the reachability matrix: can `scenario` reach `api`?"""
 
@@ -61,6 +73,7 @@ class Report:
     command: str
     changes: dict[str, int] = field(default_factory=dict)
     violations: list[Violation] = field(default_factory=list)
+    deferred: list[Deferred] = field(default_factory=list)
     matrix: list[MatrixRow] | None = None
     notes: list[str] = field(default_factory=list)
     outcome: str = "ok"  # one of OUTCOMES
@@ -98,6 +111,7 @@ class Report:
             "commit": self.commit,
             "changes": dict(self.changes),
             "violations": [asdict(v) for v in self.violations],
+            "deferred": [asdict(d) for d in self.deferred],
             "matrix": None if self.matrix is None else [asdict(row) for row in self.matrix],
             "notes": list(self.notes),
             "resources": [r.to_dict() for r in self.resources],

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from gatehouse_guard.model import Finding, Resource, as_list
-from gatehouse_guard.rules.unknowns import require
+from gatehouse_guard.rules.unknowns import Unresolved, is_unknown, require, require_known
 
 REST_API = "aws:apigateway/restApi:RestApi"
 
@@ -29,9 +29,12 @@ def check_api_exposure(api: Resource, allowed_public_apis: Sequence[str]) -> Ite
     types = endpoint_types(api.props)
     if types == ["PRIVATE"]:
         return
-    tags = require(api.props.get("tags") or {}, "tags")
+    tags = require_known(api.props.get("tags") or {}, "tags")
     exposure = tags.get("exposure")
     shown = "/".join(types)
+    names = {api.name, api.props.get("name")}
+    if is_unknown(exposure) and names & set(allowed_public_apis):
+        raise Unresolved("the exposure tag")  # listed: public only once the tag says so
     if exposure == "private":
         yield Finding(
             f"{api.label} is tagged exposure=private but its endpoint type is {shown}; "
@@ -39,7 +42,6 @@ def check_api_exposure(api: Resource, allowed_public_apis: Sequence[str]) -> Ite
             api.urn or None,
         )
         return
-    names = {api.name, api.props.get("name")}
     if exposure != "public" or not names & set(allowed_public_apis):
         listed = ", ".join(allowed_public_apis) or "none"
         yield Finding(

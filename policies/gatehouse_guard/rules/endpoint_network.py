@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from gatehouse_guard.model import Finding, Resource, as_list, refers_to
-from gatehouse_guard.rules.unknowns import Unresolved, checked, is_unknown, require
+from gatehouse_guard.rules.unknowns import Unresolved, checked, is_unknown, require, require_known
 
 VPC = "aws:ec2/vpc:Vpc"
 VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
@@ -49,16 +49,20 @@ class IngressRule:
 
 
 def _ingress(source, protocol, from_port, to_port, cidrs, others) -> IngressRule:
-    require([protocol, from_port, to_port, cidrs, others], f"{source} (protocol, ports, sources)")
+    # Unknown parts stay UNKNOWN: `_rule_problem` judges what is known first (a preview must
+    # still fail on a known bad port or CIDR) and only then gives up on the rest.
     return IngressRule(
-        source, str(protocol or "").lower(), from_port, to_port,
+        source, protocol if is_unknown(protocol) else str(protocol or "").lower(), from_port, to_port,
         tuple(c for c in cidrs if c), tuple(o for o in others if o),
     )
 
 
 def _inline_rules(sg: Resource) -> list[IngressRule]:
     rules = []
-    for i, rule in enumerate(as_list(require(sg.props.get("ingress"), "ingress"))):
+    for i, rule in enumerate(as_list(require_known(sg.props.get("ingress"), "ingress"))):
+        if is_unknown(rule):
+            rules.append(_ingress(f"{sg.label} ingress[{i}]", rule, rule, rule, [rule], []))
+            continue
         rules.append(
             _ingress(
                 f"{sg.label} ingress[{i}]",
@@ -115,20 +119,30 @@ def _within(cidr: str, allowed: Sequence[str]) -> bool:
 
 def _port(value) -> str:
     # The engine sends numbers as floats (protobuf Struct): show 443, not 443.0.
+    if is_unknown(value):
+        return "(unknown)"
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
 def _rule_problem(rule: IngressRule, allowed: Sequence[str]) -> str | None:
-    if rule.protocol not in _TCP:
+    """What the rule admits beyond tcp/443 from `allowed`, judged on its known parts; raises
+    Unresolved only when no known part is wrong and an unknown one could be."""
+    ports = (rule.from_port, rule.to_port)
+    if not is_unknown(rule.protocol) and rule.protocol not in _TCP:
         what = "all protocols and ports" if rule.protocol in ("-1", "all") else rule.protocol
         return f"admits {what}"
-    if rule.from_port != 443 or rule.to_port != 443:
+    # A range with one known end other than 443 admits that port, whatever the other end is.
+    if any(not is_unknown(port) and port != 443 for port in ports):
         return f"admits tcp ports {_port(rule.from_port)}-{_port(rule.to_port)}"
-    outside = [c for c in rule.cidrs if not _within(str(c), allowed)]
+    admits = "tcp/443" if not any(map(is_unknown, (rule.protocol, *ports))) else "traffic"
+    outside = [c for c in rule.cidrs if not is_unknown(c) and not _within(str(c), allowed)]
     if outside:
-        return f"admits tcp/443 from {', '.join(map(str, outside))}"
-    if rule.other_sources:
-        return f"admits tcp/443 from prefix list {', '.join(rule.other_sources)}"
+        return f"admits {admits} from {', '.join(map(str, outside))}"
+    prefix_lists = [o for o in rule.other_sources if not is_unknown(o)]
+    if prefix_lists:
+        return f"admits {admits} from prefix list {', '.join(prefix_lists)}"
+    require([rule.protocol, *ports, *rule.cidrs, *rule.other_sources],
+            f"{rule.source} (protocol, ports, sources)")
     return None
 
 
@@ -193,15 +207,27 @@ def _check_endpoint(
             "stack, whose rules cannot be checked; allowed: groups this stack declares",
             endpoint.urn or None,
         )
+    # Whatever cannot be judged yet is reported last, after every known rule is judged.
+    unresolved: Unresolved | None = None
     if len(attached) < len(ids) - len(foreign):
-        raise Unresolved("a security group id in securityGroupIds")
+        unresolved = Unresolved("a security group id in securityGroupIds")
     allowed_text = f"tcp/443 from {', '.join(allowed)}"
     for sg in attached:
-        for rule in _inline_rules(sg) + _separate_rules(sg, resources):
-            problem = _rule_problem(rule, allowed)
+        try:
+            rules = _inline_rules(sg)
+        except Unresolved as exc:
+            unresolved, rules = unresolved or exc, []
+        for rule in rules + _separate_rules(sg, resources):
+            try:
+                problem = _rule_problem(rule, allowed)
+            except Unresolved as exc:
+                unresolved = unresolved or exc
+                continue
             if problem:
                 yield Finding(
                     f"{sg.label}, the security group of execute-api endpoint "
                     f"{endpoint.label}, {problem} (via {rule.source}); allowed: {allowed_text}",
                     sg.urn or None,
                 )
+    if unresolved is not None:
+        raise unresolved

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from gatehouse_guard.model import Finding, Resource, as_list
-from gatehouse_guard.rules.unknowns import require
+from gatehouse_guard.rules.unknowns import Unresolved, is_unknown, require, require_known
 
 LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
 LISTENER = "aws:lb/listener:Listener"
@@ -42,11 +42,17 @@ def check_alb_deletion_protection(lb: Resource) -> Iterator[Finding]:
         )
 
 
-def _redirects_to_https(actions: list) -> bool:
-    return bool(actions) and all(
-        (a.get("type") == "redirect" and (a.get("redirect") or {}).get("protocol") == "HTTPS")
-        for a in actions
-    )
+def _https_redirect(action) -> bool | None:
+    """Whether one default action redirects to HTTPS; None while what decides it is unknown (a
+    forward to a target group not created yet is known to be wrong on plain HTTP)."""
+    kind = action if is_unknown(action) else action.get("type")
+    if is_unknown(kind):
+        return None
+    if kind != "redirect":
+        return False
+    redirect = action.get("redirect") or {}
+    protocol = redirect if is_unknown(redirect) else redirect.get("protocol")
+    return None if is_unknown(protocol) else protocol == "HTTPS"
 
 
 def check_listener_tls(listener: Resource) -> Iterator[Finding]:
@@ -54,8 +60,11 @@ def check_listener_tls(listener: Resource) -> Iterator[Finding]:
         return
     protocol = str(require(listener.props.get("protocol"), "protocol") or "").upper()
     if protocol == "HTTP":
-        actions = as_list(require(listener.props.get("defaultActions"), "defaultActions"))
-        if not _redirects_to_https(actions):
+        actions = as_list(require_known(listener.props.get("defaultActions"), "defaultActions"))
+        verdicts = [_https_redirect(a) for a in actions]
+        if None in verdicts and False not in verdicts:
+            raise Unresolved("defaultActions (type, redirect protocol)")
+        if not actions or False in verdicts:
             yield Finding(
                 f"{listener.label} serves plain HTTP; allowed: HTTPS with a TLS 1.2+ "
                 "sslPolicy, or HTTP whose default actions only redirect to HTTPS",
