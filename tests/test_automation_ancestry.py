@@ -237,3 +237,24 @@ def test_a_recorded_commit_that_is_not_a_hash_is_refused(env, recorded, capsys):
 
     assert "which is not a commit hash" in capsys.readouterr().err
     assert engine_calls(env) == []
+
+
+def test_a_report_dir_pointed_at_the_program_excuses_only_report_files(env):
+    (env.work / "components.py").write_text("# uncommitted program code\n")
+    env.reports = env.work
+
+    assert env.run("up", "--stack", "dev") == ExitCode.USAGE
+
+
+def test_a_project_below_the_repository_root_reads_its_own_committed_stack_file(env):
+    from pipeline_fakes import git
+    nested = env.work / "infra"
+    nested.mkdir()
+    for item in ("Pulumi.yaml", "Pulumi.dev.yaml", "policies"):
+        git(env.work, "mv", item, f"infra/{item}")
+    env.new_commit("project moves to infra/")
+    env.work = nested
+    stack_file = nested / "Pulumi.dev.yaml"
+    stack_file.write_text("secretsprovider: awskms://alias/gatehouse\n" + stack_file.read_text())
+
+    assert env.run("up", "--stack", "dev") == ExitCode.OK

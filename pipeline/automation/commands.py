@@ -91,11 +91,6 @@ def _plan_file(path: Path | None) -> Path | None:
     return path.resolve()
 
 
-def _run_files(settings: Settings, plan: Path | None) -> tuple[Path, ...]:
-    """What this run reads or writes inside the checkout without it being program code."""
-    return (settings.report_dir, *([plan] if plan else []))
-
-
 def run_preview(args: argparse.Namespace) -> int:
     settings = Settings.from_args(args)
     stacks.read_stack_file(settings.work_dir, args.stack)
@@ -119,7 +114,7 @@ def run_up(args: argparse.Namespace) -> int:
 
     def body() -> None:
         source = checked_out(settings.work_dir, commit, allow_dirty=args.allow_dirty,
-                             outside_program=_run_files(settings, plan))
+                             plan=plan, report_dir=settings.report_dir)
         report.commit = source.stamp
         _deploy_forward(settings, args.stack, report, source, rollback=args.rollback, plan=plan)
 
@@ -146,7 +141,7 @@ def run_promote(args: argparse.Namespace) -> int:
 
     def body() -> None:
         source = checked_out(settings.work_dir, commit, allow_dirty=args.allow_dirty,
-                             outside_program=_run_files(settings, plan))
+                             plan=plan, report_dir=settings.report_dir)
         if source.dirty:
             raise Refused(f"cannot promote a dirty working tree to {args.target}: promotion moves "
                           f"the commit {args.source} runs, and uncommitted changes are not it")

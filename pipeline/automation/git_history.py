@@ -65,5 +65,5 @@ def dirty_paths(work_dir: Path) -> list[Path]:
 
 def committed_text(work_dir: Path, path: str) -> str | None:
     """`path` as HEAD has it, or None when HEAD has no such file."""
-    done = _git(work_dir, "show", f"HEAD:{path}")
+    done = _git(work_dir, "show", f"HEAD:./{path}")  # `./`: relative to work_dir, not the repo root
     return done.stdout if done.returncode == 0 else None

@@ -21,6 +21,9 @@ from pipeline.errors import UsageError
 
 DIRTY_SUFFIX = "-dirty"
 _SHA = re.compile(r"^[0-9a-f]{7,40}$")
+# <command>-<stack>.{md,json,sarif}, as pipeline.automation.reports.writer names them
+REPORT_FILE = re.compile(r"^(check|access|preview|up|promote|review|drift|destroy)-[A-Za-z0-9_.-]+"
+                         r"\.(md|json|sarif)$")
 _LISTED_PATHS = 5
 
 
@@ -56,12 +59,13 @@ def split_stamp(stamp: str) -> tuple[str, bool]:
     return stamp, False
 
 
-def checked_out(work_dir: Path, commit: str, *, allow_dirty: bool,
-                outside_program: tuple[Path, ...] = ()) -> Provenance:
+def checked_out(work_dir: Path, commit: str, *, allow_dirty: bool, plan: Path | None = None,
+                report_dir: Path | None = None) -> Provenance:
     """The provenance of deploying `work_dir` as `commit`, or why it may not deploy.
 
-    `outside_program` are files and directories this run itself reads or writes (the plan it
-    applies, its report directory) that do not count as uncommitted changes.
+    What this run itself reads or writes does not count as uncommitted changes: the `plan` it
+    applies, and the reports in `report_dir` (only files named like a report, so that
+    `--report-dir .` cannot excuse program code).
     """
     if not git_history.is_checkout(work_dir):
         raise UsageError(f"{work_dir} is not a git checkout: up and promote deploy committed code "
@@ -70,9 +74,11 @@ def checked_out(work_dir: Path, commit: str, *, allow_dirty: bool,
     if git_history.resolve(work_dir, commit) != head:
         raise UsageError(f"--commit {commit} is not the checked-out commit {head}: the stack would be "
                          f"stamped with code it does not run; check out {commit} first")
-    exempt = [p.resolve() for p in outside_program]
+    plan_file = plan.resolve() if plan else None
+    reports = report_dir.resolve() if report_dir else None
     dirty = [_shown(work_dir, path) for path in git_history.dirty_paths(work_dir)
-             if not any(path == e or path.is_relative_to(e) for e in exempt)
+             if path != plan_file
+             and not (path.parent == reports and REPORT_FILE.match(path.name))
              and not _only_secrets_keys_changed(work_dir, path)]
     if not dirty:
         return Provenance(head)
