@@ -278,3 +278,25 @@ def test_a_review_failing_once_its_stack_exists_keeps_its_file_and_key(env, monk
     assert env.run("review", "--pr", "7", "--lock-attempts", "1") == ExitCode.LOCKED
 
     assert yaml.safe_load(review_file(env).read_text())["encryptedkey"] == "ZmFrZS1kYXRhLWtleQ=="
+
+
+def test_the_program_exports_what_a_review_stack_adopts_and_the_review_creates_no_vpc(tmp_path):
+    """Through the real program under the mocks: dev's outputs become pr-7's adopted network."""
+    from program_support import copy_stack_file, project_copy, rendered
+
+    from pipeline.automation.review_config import adopt_dev_network
+    from pipeline.render import render_stack
+
+    dev = rendered("dev")
+    assert {"vpcId", "privateSubnetIds", "vpcCidr"} <= set(dev.outputs)
+    outputs = {**dev.outputs, "vpcId": "vpc-0a1b2c3d4e5f67890",  # mock ids are not AWS-shaped
+               "privateSubnetIds": ["subnet-0a1b2c3d4e5f67890", "subnet-0f9e8d7c6b5a43210"]}
+    review = adopt_dev_network(derive_review_config(yaml.safe_load(copy_stack_file("dev")), 7), outputs)
+    project = project_copy(tmp_path, {"pr-7": yaml.safe_dump(review)})
+
+    inventory = render_stack("pr-7", project_dir=project)
+
+    assert not inventory.by_type("aws:ec2/vpc:Vpc") and not inventory.by_type("aws:ec2/subnet:Subnet")
+    [endpoint] = inventory.by_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+    assert endpoint.inputs["vpcId"] == "vpc-0a1b2c3d4e5f67890"
+    assert outputs["vpcCidr"] == "10.20.0.0/16"
