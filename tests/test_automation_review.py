@@ -300,3 +300,13 @@ def test_the_program_exports_what_a_review_stack_adopts_and_the_review_creates_n
     [endpoint] = inventory.by_type("aws:ec2/vpcEndpoint:VpcEndpoint")
     assert endpoint.inputs["vpcId"] == "vpc-0a1b2c3d4e5f67890"
     assert outputs["vpcCidr"] == "10.20.0.0/16"
+
+
+def test_a_sweep_that_cannot_list_the_stacks_fails_with_the_clis_error_not_a_traceback(env, capsys):
+    env.fake.state["ls_error"] = "error: could not list stacks: 403 Forbidden"
+
+    assert env.run("review", "--sweep", "--open-prs", "") == ExitCode.FAILED
+
+    err = capsys.readouterr().err
+    assert err.endswith("error: the pulumi CLI failed: error: could not list stacks: 403 Forbidden\n")
+    assert "Traceback" not in err
