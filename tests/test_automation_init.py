@@ -4,6 +4,7 @@ yet, with $GATEHOUSE_SECRETS_PROVIDER when set, and nothing on a second run."""
 
 from __future__ import annotations
 
+import pytest
 from pipeline_fakes.argv import init, select
 from pipeline_fakes.harness import env  # noqa: F401  (fixture)
 
@@ -64,3 +65,16 @@ def test_a_stack_the_cli_cannot_create_fails_with_its_error_and_the_others_still
     err = capsys.readouterr().err
     assert "AccessDenied on s3://state" in err and "could not create staging, prod" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("provider", ["awskms:/alias/gatehouse", "kms://alias/x", "awskms://", "Passphrase"])
+def test_a_malformed_secrets_provider_is_one_usage_error_before_any_stack_is_created(env, monkeypatch,
+                                                                                     capsys, provider):
+    monkeypatch.setenv("GATEHOUSE_SECRETS_PROVIDER", provider)
+    env.fake.remove_stack("prod")
+
+    assert env.run("init") == ExitCode.USAGE
+
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "GATEHOUSE_SECRETS_PROVIDER must be default or passphrase" in err
+    assert env.fake.records() == []  # checked before the CLI is even asked its version

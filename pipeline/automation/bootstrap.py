@@ -29,8 +29,8 @@ def run_init(args: argparse.Namespace) -> int:
     names = list(dict.fromkeys(args.stacks or load_order()))
     for name in names:
         stacks.read_stack_file(settings.work_dir, name)  # an unknown stack stops here, before any change
-    command = pulumi_command(settings.pulumi_command)
     provider = secrets_provider()
+    command = pulumi_command(settings.pulumi_command)
     print(f"[init] backend: {describe_backend()}; secrets provider: "
           f"{provider or 'the backend default'}", flush=True)
     created, existed, failed = [], [], []

@@ -89,9 +89,21 @@ def describe_backend() -> str:
     return "the backend of `pulumi login`"
 
 
+# `pulumi stack init --secrets-provider`: "default", "passphrase", or a KMS URL of these schemes.
+SECRETS_PROVIDERS = ("default", "passphrase")
+SECRETS_PROVIDER_SCHEMES = ("awskms://", "azurekeyvault://", "gcpkms://", "hashivault://")
+
+
 def secrets_provider() -> str | None:
     """`$GATEHOUSE_SECRETS_PROVIDER`, e.g. `awskms://alias/gatehouse`; None for the backend's default."""
-    return os.environ.get(SECRETS_PROVIDER_ENV, "").strip() or None
+    value = os.environ.get(SECRETS_PROVIDER_ENV, "").strip()
+    if not value:
+        return None
+    if value not in SECRETS_PROVIDERS and not value.startswith(SECRETS_PROVIDER_SCHEMES) \
+            or value in SECRETS_PROVIDER_SCHEMES:
+        raise UsageError(f"{SECRETS_PROVIDER_ENV} must be {' or '.join(SECRETS_PROVIDERS)}, or a key URL "
+                         f"starting {', '.join(SECRETS_PROVIDER_SCHEMES)} (got {value!r})")
+    return value
 
 
 def workspace_options(command: PulumiCommand) -> LocalWorkspaceOptions:
