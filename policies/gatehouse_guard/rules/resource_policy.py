@@ -16,8 +16,9 @@ from functools import partial
 from typing import Any
 
 from gatehouse_guard.arns import resource_matches
-from gatehouse_guard.evaluator import PolicyError, evaluate
+from gatehouse_guard.evaluator import PolicyError, evaluate, parse_policy
 from gatehouse_guard.model import Finding, Resource, StackIndex, as_list, refers_to
+from gatehouse_guard.probes import SURFACE_TYPES, Surface, api_surface
 from gatehouse_guard.rules.api_exposure import REST_API, is_private_api
 from gatehouse_guard.rules.endpoint_network import VPC_ENDPOINT, is_execute_api_endpoint
 from gatehouse_guard.rules.security_groups import VPC, vpc_cidrs
@@ -119,7 +120,7 @@ def _inside(cidr: str, networks: Sequence[str]) -> bool:
 
 def probes(
     document: Mapping[str, Any], api_arn: str, network: Network, settings: Settings,
-    extra_endpoint_ids: Sequence[str] = (),
+    extra_endpoint_ids: Sequence[str] = (), surface: Surface | None = None,
 ) -> list[Scenario]:
     """The derived scenarios plus callers the policy itself names but the config does not allow:
     endpoints it lists (or that are associated with the API) and networks it admits outside the
@@ -132,6 +133,8 @@ def probes(
         vpc_cidr=network.vpc_cidr,
         vpn_cidrs=settings.vpn_cidrs,
         private=True,
+        policy=document,
+        surface=surface or Surface(),
     )
     by_name = {s.name: s for s in scenarios}
     other = by_name.get(OTHER_ENDPOINT)
@@ -143,7 +146,7 @@ def probes(
         extra.append(Scenario(
             f"unlisted-endpoint:{endpoint_id}",
             f"a caller through endpoint {endpoint_id}, which is not ours nor in allowedEndpointIds",
-            replace(other.request, context=context),
+            replace(other.request, context=context), other.probes,
         ))
     admitted = [network.vpc_cidr, *network.vpc_extra_cidrs, *settings.consumer_cidrs]
     if settings.tier != "prod":
@@ -161,26 +164,32 @@ def probes(
             f"unlisted-network:{cidr}",
             f"a caller at {address} ({cidr}, outside the VPC and configured networks) "
             "through our endpoint",
-            replace(ours.request, context=context),
+            replace(ours.request, context=context), ours.probes,
         ))
     return [*scenarios, *extra]
 
 
 def leaks(
     document: Mapping[str, Any], api_arn: str, network: Network, settings: Settings,
-    extra_endpoint_ids: Sequence[str] = (),
+    extra_endpoint_ids: Sequence[str] = (), surface: Surface | None = None,
 ) -> list[tuple[Scenario, str, tuple[str, ...]]]:
-    """(scenario, decision, statements) for every caller who gets in but should not."""
+    """(scenario, decision, statements) for every caller who gets in but should not; the
+    scenario is narrowed to the first of its probes that got in."""
     expected = {OUR_ENDPOINT}
     if settings.tier != "prod":
         expected.add(VPN_CLIENT)
     found = []
-    for scenario in probes(document, api_arn, network, settings, extra_endpoint_ids):
+    compiled = parse_policy(document)  # once, for every probe of every scenario
+    for scenario in probes(document, api_arn, network, settings, extra_endpoint_ids, surface):
         if scenario.name in expected:
             continue
-        decision = evaluate(document, scenario.request)
-        if decision.decision == "Allow":
-            found.append((scenario, decision.decision, tuple(decision.statements)))
+        for request in scenario.requests:
+            decision = evaluate(compiled, request)
+            if decision.decision == "Allow":
+                on = request.resource.removeprefix(api_arn)
+                narrowed = replace(scenario, request=request, description=f"{scenario.description}, on {on}")
+                found.append((narrowed, decision.decision, tuple(decision.statements)))
+                break
     return found
 
 
@@ -447,7 +456,8 @@ def _check_target(
     try:
         # A domain's own full ARNs are rewritten to the shorthand above; the rest match nothing.
         api_arn = _PLACEHOLDER_ARN if target.type == DOMAIN_NAME else _arn_for(document, arn)
-        found = leaks(document, api_arn, network, settings, associated)
+        surface = api_surface(index.of(*SURFACE_TYPES), target) if target.type == REST_API else None
+        found = leaks(document, api_arn, network, settings, associated, surface)
     except (PolicyError, ScenarioError) as exc:
         yield Finding(f"{label}: its resource policy cannot be evaluated: {exc}", urn)
         return
