@@ -197,6 +197,10 @@ if private:
     )
     pulumi.export("proberFunctionName", prober.function_name)
     pulumi.export("privateApiId", private_api.api_id)
+    # Review stacks adopt dev's network from these instead of creating a VPC each.
+    pulumi.export("vpcId", network.vpc_id)
+    pulumi.export("privateSubnetIds", network.subnet_ids)
+    pulumi.export("vpcCidr", network.cidr)
     pulumi.export("endpointId", endpoint.endpoint_id)
     pulumi.export("endpointDnsNames", endpoint.dns_names)
     pulumi.export(
