@@ -1,0 +1,146 @@
+"""bench/peer: skipped cleanly where the CDK peer cannot run, the side-by-side table reads the
+numbers right, and, only where node and bench/peer/node_modules exist, the peer app builds the
+same architecture as our program. No timing assertions; `make test` needs neither node nor npm."""
+
+import json
+
+import pytest
+
+from bench import peer
+from bench.measure import Sample, summarize
+from bench.peer import (
+    PEER_DIR,
+    PEER_PACKAGES,
+    PeerRow,
+    PeerSample,
+    peer_table,
+    run_peer,
+    skip_reason,
+    summarize_peer,
+)
+
+
+def no_measuring(*_args, **_kwargs):
+    raise AssertionError("a skipped bench must not measure anything")
+
+
+def test_without_node_the_bench_says_why_and_exits_zero(monkeypatch, capsys):
+    monkeypatch.setattr(peer.shutil, "which", lambda name: None)
+    monkeypatch.setattr(peer, "run_child", no_measuring)
+    monkeypatch.setattr(peer, "run_peer", no_measuring)
+
+    assert peer.main(["--sizes", "1", "--repeat", "1"]) == 0
+
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1
+    assert "skipped" in out[0] and "`node` is not on PATH" in out[0]
+
+
+def test_with_an_empty_path_node_is_not_found(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert "not on PATH" in skip_reason()
+
+
+def test_node_without_installed_packages_names_what_is_missing_and_how_to_install(monkeypatch, tmp_path):
+    monkeypatch.setattr(peer.shutil, "which", lambda name: f"/usr/bin/{name}")
+    (tmp_path / "node_modules" / "constructs").mkdir(parents=True)
+    (tmp_path / "node_modules" / "constructs" / "package.json").write_text("{}")
+
+    reason = skip_reason(tmp_path)
+
+    assert reason is not None and "skipped" in reason
+    assert "aws-cdk-lib, cdk-nag" in reason and "constructs" not in reason.split("lacks")[1].split("(")[0]
+    assert f"npm ci --prefix {tmp_path}" in reason
+
+
+def test_node_with_every_package_installed_is_not_skipped(monkeypatch, tmp_path):
+    monkeypatch.setattr(peer.shutil, "which", lambda name: f"/usr/bin/{name}")
+    for name in PEER_PACKAGES:
+        (tmp_path / "node_modules" / name).mkdir(parents=True)
+        (tmp_path / "node_modules" / name / "package.json").write_text("{}")
+    assert skip_reason(tmp_path) is None
+
+
+def peer_row(services, check_wall, check_mib, pack_mib, cdk_wall, cdk_mib, resources=(54, 47), findings=16):
+    check = summarize([Sample("check", resources[0], check_wall, check_mib, pack_mib, {})])
+    cdk = summarize_peer([PeerSample(resources[1], cdk_wall, cdk_mib, findings, {}, {})])
+    return PeerRow(services, check, cdk)
+
+
+def test_table_shows_both_sides_and_their_ratios():
+    table = peer_table([peer_row(1, 2.0, 100.0, 50.0, 5.0, 300.0), peer_row(10, 4.0, 120.0, 80.0, 3.0, 100.0, (185, 150), 40)])
+    header, rule, first, second = table.splitlines()
+
+    assert header.count("|") == rule.count("|") == first.count("|")
+    cells = [c.strip() for c in first.strip("|").split("|")]
+    assert cells == ["1", "54 / 47", "2.00", "5.00", "2.50x", "100", "50", "300", "2.00x", "16"]
+    # Memory is judged against check and pack together, so a slimmer CDK shows below 1x.
+    cells = [c.strip() for c in second.strip("|").split("|")]
+    assert cells[4] == "0.75x" and cells[8] == "0.50x" and cells[-1] == "40"
+
+
+def test_peer_medians_take_the_middle_run():
+    samples = [PeerSample(47, wall, mib, 16, {}, {}) for wall, mib in ((9.0, 300.0), (3.0, 100.0), (4.0, 200.0))]
+    summary = summarize_peer(samples)
+    assert (summary.wall, summary.wall_spread, summary.maxrss_mib) == (4.0, (3.0, 9.0), 200.0)
+
+
+peer_installed = pytest.mark.skipif(
+    skip_reason() is not None, reason="needs node and `npm ci --prefix bench/peer` (the CDK peer)"
+)
+
+
+@peer_installed
+def test_one_service_synthesises_the_same_architecture(tmp_path):
+    outdir = tmp_path / "cdk"
+    sample = run_peer(1, outdir)
+
+    template = json.loads((outdir / "gatehouse-dev.template.json").read_text())["Resources"]
+    by_type = {}
+    for logical_id, resource in template.items():
+        by_type.setdefault(resource["Type"], []).append((logical_id, resource.get("Properties", {})))
+    assert sample.resources == len(template)
+    assert sample.resource_types == {t: len(found) for t, found in by_type.items()}
+    # One service is private (as in bench.synthetic), so there is no public API.
+    [(_, api)] = by_type["AWS::ApiGateway::RestApi"]
+    assert api["EndpointConfiguration"]["Types"] == ["PRIVATE"]
+    statements = api["Policy"]["Statement"]
+    [(endpoint_id, endpoint)] = by_type["AWS::EC2::VPCEndpoint"]
+    assert endpoint["PrivateDnsEnabled"] is False
+    assert {s["Effect"] for s in statements} == {"Allow", "Deny"}
+    assert all(s["Condition"] for s in statements)
+    assert {"Ref": endpoint_id} in api["EndpointConfiguration"]["VpcEndpointIds"]
+    assert sorted(m["HttpMethod"] for _, m in by_type["AWS::ApiGateway::Method"]) == ["GET", "GET", "POST"]
+    assert len(by_type["AWS::Lambda::Function"]) >= 1 and len(by_type["AWS::Logs::LogGroup"]) == 2
+    [(_, balancer)] = by_type["AWS::ElasticLoadBalancingV2::LoadBalancer"]
+    assert balancer["Scheme"] == "internal"
+    [(_, listener)] = by_type["AWS::ElasticLoadBalancingV2::Listener"]
+    assert listener["Protocol"] == "HTTPS" and listener["Port"] == 443
+    [(_, targets)] = by_type["AWS::ElasticLoadBalancingV2::TargetGroup"]
+    assert targets["TargetType"] == "ip" and targets["Matcher"] == {"HttpCode": "200,403"}
+    for kind in (
+        "AWS::CertificateManager::Certificate",
+        "AWS::Route53::HostedZone",
+        "AWS::ApiGateway::DomainNameV2",
+        "AWS::ApiGateway::DomainNameAccessAssociation",
+        "AWS::ApiGateway::BasePathMappingV2",
+    ):
+        assert len(by_type[kind]) == 1, kind
+    ingress = [rule for _, group in by_type["AWS::EC2::SecurityGroup"] for rule in group.get("SecurityGroupIngress", [])]
+    assert ingress and {(r["FromPort"], r["ToPort"]) for r in ingress} == {(443, 443)}
+    assert sample.nag_findings > 0  # AwsSolutionsChecks ran and found what it always finds in this design
+
+
+def test_the_peer_is_pinned_exactly_by_its_lock_file():
+    manifest = json.loads((PEER_DIR / "package.json").read_text())
+    lock = json.loads((PEER_DIR / "package-lock.json").read_text())
+    assert set(manifest["dependencies"]) == set(PEER_PACKAGES)
+    for name, version in manifest["dependencies"].items():
+        assert version[0].isdigit(), f"{name} must be pinned exactly (got {version})"
+        locked = lock["packages"][f"node_modules/{name}"]
+        assert locked["version"] == version and locked["integrity"].startswith("sha512-")
+
+
+def test_node_modules_is_never_committed():
+    ignored = (PEER_DIR.parent.parent / ".gitignore").read_text().splitlines()
+    assert "bench/peer/node_modules/" in ignored
