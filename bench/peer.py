@@ -72,7 +72,8 @@ def run_peer(services: int, outdir: Path, *, builtin_validation: bool = False, t
     wall = time.perf_counter() - started
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines:
-        tail = "\n".join(done.stderr.strip().splitlines()[-15:])
+        # node prints the offending line of minified library code: keep each line short.
+        tail = "\n".join(line[:300] for line in done.stderr.strip().splitlines()[-15:])
         raise BenchError(f"cdk synth of {services} services exited with code {done.returncode}:\n{tail}")
     result = json.loads(lines[-1])
     return PeerSample(

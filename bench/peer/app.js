@@ -257,8 +257,14 @@ function main() {
   const app = new cdk.App({
     outdir: args.outdir,
     builtinCloudFormationValidation: args.builtinValidation,
-    // Findings are what we count, not a reason to stop: report them, do not throw.
-    context: { '@aws-cdk/core:failSynthOnValidationErrors': false },
+    context: {
+      // Findings are what we count, not a reason to stop: report them, do not throw.
+      '@aws-cdk/core:failSynthOnValidationErrors': false,
+      // CloudFormation takes at most 500 resources per stack, so from ~35 services a deployable
+      // CDK app would be split into several stacks. The bench keeps one stack with the limit
+      // off: the same resources are synthesised and checked either way.
+      '@aws-cdk/core:stackResourceLimit': 0,
+    },
   });
   cdk.Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const stack = buildStack(app, args.services);
