@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
 import statistics
 import subprocess
@@ -47,10 +48,20 @@ def skip_reason(peer_dir: Path = PEER_DIR) -> str | None:
     return None
 
 
+def children_cpu() -> float:
+    """CPU seconds of every child this process has waited for, and of theirs (check's pack).
+
+    On a shared machine wall time moves with the neighbours' load; CPU time much less, so the
+    table gives both."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 @dataclass(frozen=True)
 class PeerSample:
     resources: int
     wall: float  # seconds, the whole node process
+    cpu: float  # seconds of CPU, user + system, the whole node process
     maxrss_mib: float
     nag_findings: int
     resource_types: dict[str, int]
@@ -64,12 +75,14 @@ def run_peer(services: int, outdir: Path, *, builtin_validation: bool = False, t
         command.append("--builtin-validation")
     # A fresh assembly directory per run, so no run reuses another's staged assets.
     shutil.rmtree(outdir, ignore_errors=True)
+    cpu_before = children_cpu()
     started = time.perf_counter()
     try:
         done = subprocess.run(command, cwd=PEER_DIR, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         raise BenchError(f"cdk synth of {services} services took over {timeout:.0f}s") from None
     wall = time.perf_counter() - started
+    cpu = children_cpu() - cpu_before
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines:
         # node prints the offending line of minified library code: keep each line short.
@@ -79,6 +92,7 @@ def run_peer(services: int, outdir: Path, *, builtin_validation: bool = False, t
     return PeerSample(
         resources=result["resources"],
         wall=wall,
+        cpu=cpu,
         # process.resourceUsage().maxRSS is in KiB.
         maxrss_mib=result["maxrss_kib"] / 1024,
         nag_findings=result["nag_findings"],
@@ -92,6 +106,7 @@ class PeerSummary:
     resources: int
     wall: float
     wall_spread: tuple[float, float]
+    cpu: float
     maxrss_mib: float
     nag_findings: int
     versions: dict[str, str]
@@ -105,6 +120,7 @@ def summarize_peer(samples: list[PeerSample]) -> PeerSummary:
         resources=samples[0].resources,
         wall=statistics.median(walls),
         wall_spread=(min(walls), max(walls)),
+        cpu=statistics.median(s.cpu for s in samples),
         maxrss_mib=statistics.median(s.maxrss_mib for s in samples),
         nag_findings=samples[0].nag_findings,
         versions=samples[0].versions,
@@ -115,6 +131,7 @@ def summarize_peer(samples: list[PeerSample]) -> PeerSummary:
 class PeerRow:
     services: int
     check: Summary
+    check_cpu: float  # median CPU seconds of the check process and its pack
     cdk: PeerSummary
 
     @property
@@ -128,6 +145,10 @@ class PeerRow:
         return self.cdk.wall / self.check.wall
 
     @property
+    def cpu_ratio(self) -> float:
+        return self.cdk.cpu / self.check_cpu
+
+    @property
     def memory_ratio(self) -> float:
         return self.cdk.maxrss_mib / self.check_peak_mib
 
@@ -135,15 +156,16 @@ class PeerRow:
 def peer_table(rows: list[PeerRow]) -> str:
     lines = [
         "| services | resources (ours / CDK) | check s | cdk synth + nag s | cdk / check "
+        "| check CPU s | cdk CPU s | cdk / check CPU "
         "| check peak MiB | pack peak MiB | cdk peak MiB | cdk / (check + pack) | nag findings |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         lines.append(
             f"| {row.services} | {row.check.resources} / {row.cdk.resources} | {row.check.wall:.2f} "
-            f"| {row.cdk.wall:.2f} | {row.time_ratio:.2f}x | {row.check.maxrss_mib:.0f} "
-            f"| {row.check.children_maxrss_mib:.0f} | {row.cdk.maxrss_mib:.0f} | {row.memory_ratio:.2f}x "
-            f"| {row.cdk.nag_findings} |"
+            f"| {row.cdk.wall:.2f} | {row.time_ratio:.2f}x | {row.check_cpu:.2f} | {row.cdk.cpu:.2f} "
+            f"| {row.cpu_ratio:.2f}x | {row.check.maxrss_mib:.0f} | {row.check.children_maxrss_mib:.0f} "
+            f"| {row.cdk.maxrss_mib:.0f} | {row.memory_ratio:.2f}x | {row.cdk.nag_findings} |"
         )
     return "\n".join(lines)
 
@@ -151,10 +173,13 @@ def peer_table(rows: list[PeerRow]) -> str:
 def measure_all(sizes: tuple[int, ...], repeat: int, work_dir: Path, *, builtin_validation: bool = False, log=sys.stderr) -> list[PeerRow]:
     projects = {n: write_project(work_dir / f"services-{n}", n, ROUTES) for n in sizes}
     checks: dict[int, list] = {}
+    check_cpu: dict[int, list[float]] = {}
     peers: dict[int, list[PeerSample]] = {}
     for round_ in range(1, repeat + 1):
         for n in sizes:
+            cpu_before = children_cpu()
             sample = run_child("check", projects[n], work_dir / f"reports-{n}")
+            check_cpu.setdefault(n, []).append(children_cpu() - cpu_before)
             checks.setdefault(n, []).append(sample)
             peer = run_peer(n, work_dir / f"cdk-{n}", builtin_validation=builtin_validation)
             peers.setdefault(n, []).append(peer)
@@ -164,7 +189,7 @@ def measure_all(sizes: tuple[int, ...], repeat: int, work_dir: Path, *, builtin_
                 file=log,
                 flush=True,
             )
-    return [PeerRow(n, summarize(checks[n]), summarize_peer(peers[n])) for n in sizes]
+    return [PeerRow(n, summarize(checks[n]), statistics.median(check_cpu[n]), summarize_peer(peers[n])) for n in sizes]
 
 
 def render(rows: list[PeerRow], repeat: int, host: dict[str, str], *, builtin_validation: bool) -> str:

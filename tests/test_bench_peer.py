@@ -61,28 +61,37 @@ def test_node_with_every_package_installed_is_not_skipped(monkeypatch, tmp_path)
     assert skip_reason(tmp_path) is None
 
 
-def peer_row(services, check_wall, check_mib, pack_mib, cdk_wall, cdk_mib, resources=(54, 47), findings=16):
-    check = summarize([Sample("check", resources[0], check_wall, check_mib, pack_mib, {})])
-    cdk = summarize_peer([PeerSample(resources[1], cdk_wall, cdk_mib, findings, {}, {})])
-    return PeerRow(services, check, cdk)
+def peer_row(services, check, cdk, resources=(54, 47), findings=16):
+    """check and cdk: (wall s, CPU s, peak MiB); check's also the pack's peak MiB."""
+    check_wall, check_cpu, check_mib, pack_mib = check
+    cdk_wall, cdk_cpu, cdk_mib = cdk
+    summary = summarize([Sample("check", resources[0], check_wall, check_mib, pack_mib, {})])
+    peer_summary = summarize_peer([PeerSample(resources[1], cdk_wall, cdk_cpu, cdk_mib, findings, {}, {})])
+    return PeerRow(services, summary, check_cpu, peer_summary)
+
+
+def cells(line):
+    return [c.strip() for c in line.strip("|").split("|")]
 
 
 def test_table_shows_both_sides_and_their_ratios():
-    table = peer_table([peer_row(1, 2.0, 100.0, 50.0, 5.0, 300.0), peer_row(10, 4.0, 120.0, 80.0, 3.0, 100.0, (185, 150), 40)])
+    table = peer_table([
+        peer_row(1, check=(2.0, 1.5, 100.0, 50.0), cdk=(5.0, 4.5, 300.0)),
+        peer_row(10, check=(4.0, 4.0, 120.0, 80.0), cdk=(3.0, 2.0, 100.0), resources=(185, 150), findings=40),
+    ])
     header, rule, first, second = table.splitlines()
 
-    assert header.count("|") == rule.count("|") == first.count("|")
-    cells = [c.strip() for c in first.strip("|").split("|")]
-    assert cells == ["1", "54 / 47", "2.00", "5.00", "2.50x", "100", "50", "300", "2.00x", "16"]
+    assert len(cells(header)) == len(cells(rule)) == len(cells(first)) == 13
+    assert cells(first) == ["1", "54 / 47", "2.00", "5.00", "2.50x", "1.50", "4.50", "3.00x", "100", "50", "300", "2.00x", "16"]
     # Memory is judged against check and pack together, so a slimmer CDK shows below 1x.
-    cells = [c.strip() for c in second.strip("|").split("|")]
-    assert cells[4] == "0.75x" and cells[8] == "0.50x" and cells[-1] == "40"
+    row = cells(second)
+    assert (row[1], row[4], row[7], row[11], row[12]) == ("185 / 150", "0.75x", "0.50x", "0.50x", "40")
 
 
 def test_peer_medians_take_the_middle_run():
-    samples = [PeerSample(47, wall, mib, 16, {}, {}) for wall, mib in ((9.0, 300.0), (3.0, 100.0), (4.0, 200.0))]
+    samples = [PeerSample(47, wall, cpu, mib, 16, {}, {}) for wall, cpu, mib in ((9.0, 1.0, 300.0), (3.0, 3.0, 100.0), (4.0, 2.0, 200.0))]
     summary = summarize_peer(samples)
-    assert (summary.wall, summary.wall_spread, summary.maxrss_mib) == (4.0, (3.0, 9.0), 200.0)
+    assert (summary.wall, summary.wall_spread, summary.cpu, summary.maxrss_mib) == (4.0, (3.0, 9.0), 2.0, 200.0)
 
 
 peer_installed = pytest.mark.skipif(
