@@ -4,25 +4,37 @@ through the VPC's execute-api endpoint, with a private custom domain in front.
 Reads config once, builds the components, exports outputs; creates no resource itself.
 """
 
+import os
+
 import pulumi
 
 from components.api_gateway_account import ApiGatewayAccount
 from components.backend import ServiceBackend, ServiceBackendArgs
-from components.call_examples import curl_lines, example_path
+from components.call_examples import curl_lines, example_route
 from components.custom_domain import PrivateCustomDomain, PrivateCustomDomainArgs
 from components.endpoint import ExecuteApiEndpoint, ExecuteApiEndpointArgs
-from components.network import Network, NetworkArgs
+from components.network import Network, NetworkArgs, usable_zones
 from components.private_api import PrivateApi, PrivateApiArgs
+from components.prober import Prober, ProberArgs
 from components.public_api import PublicApi, PublicApiArgs
 from components.resource_policy import allowed_networks
 from components.rest_api_parts import STAGE_NAME, RoutedService
+from components.tls_policy import private_api_tls
 from stack_config.pulumi_source import read_stack_config
 
 config = read_stack_config()  # a bad value stops here, before anything is registered
+# So does a network the endpoint cannot use (zones looked up in the account).
+zones = usable_zones(config.network, config.region, config.stack_file) if config.services_with("private") else []
+pulumi.export("region", config.region)
+pulumi.export("stageName", STAGE_NAME)
 tags = {"gatehouse:stack": config.stack, "gatehouse:environment": config.environment}
 
-if config.manage_api_gateway_account:
-    ApiGatewayAccount("apigw-account", tags)
+# Stages wait for the account's CloudWatch Logs role when this stack sets it; otherwise it must
+# already be set (check prints a note).
+account_settings = ApiGatewayAccount("apigw-account", tags).account if config.manage_api_gateway_account else None
+# Prod protects what it cannot lose. Lifted only from a terminal, for one named stack:
+# GATEHOUSE_UNPROTECT=prod pulumi up -s prod (README, "Protected resources").
+protect = config.is_prod and os.environ.get("GATEHOUSE_UNPROTECT") != config.stack
 
 routed = {
     service.name: RoutedService(
@@ -45,7 +57,10 @@ private = [routed[s.name] for s in config.services_with("private")]
 if public:
     public_api = PublicApi(
         "public-api",
-        PublicApiArgs(services=public, log_retention_days=config.log_retention_days, tags=tags),
+        PublicApiArgs(
+            services=public, log_retention_days=config.log_retention_days, tags=tags,
+            account_settings=account_settings, protect=protect,
+        ),
     )
     pulumi.export("publicApiId", public_api.api_id)
     pulumi.export("publicInvokeUrl", public_api.invoke_url)
@@ -58,16 +73,18 @@ if private:
         vpn_cidrs=settings.vpn_cidrs,
         is_prod=config.is_prod,
     )
-    network = Network("network", NetworkArgs(spec=config.network, tags=tags))
+    network = Network("network", NetworkArgs(spec=config.network, zones=zones, tags=tags))
     endpoint = ExecuteApiEndpoint(
         "execute-api",
         ExecuteApiEndpointArgs(
             region=config.region,
             vpc_id=network.vpc_id,
-            subnet_ids=network.subnet_ids,
+            subnets=network.subnets,
             vpc_cidr=config.vpc_cidr,
             extra_ingress_cidrs=[c for c in networks if c != config.vpc_cidr],
             private_dns=settings.private_dns,
+            reachable_account_ids=settings.reachable_account_ids,
+            protect=protect,
             tags=tags,
         ),
     )
@@ -78,8 +95,12 @@ if private:
             endpoint_id=endpoint.endpoint_id,
             extra_endpoint_ids=settings.extra_vpc_endpoint_ids,
             allowed_cidrs=networks,
+            region=config.region,
             log_retention_days=config.log_retention_days,
             tags=tags,
+            tls=private_api_tls(config.custom_domain),
+            account_settings=account_settings,
+            protect=protect,
         ),
     )
     domain = config.custom_domain
@@ -97,12 +118,25 @@ if private:
                 extra_endpoint_ids=settings.extra_vpc_endpoint_ids,
                 is_prod=config.is_prod,
                 tags=tags,
+                protect=protect,
             ),
         )
         pulumi.export("customDomainUrl", custom_domain.url)
         if custom_domain.alb_dns_name is not None:
             pulumi.export("albDnsName", custom_domain.alb_dns_name)
 
+    prober = Prober(
+        "prober",
+        ProberArgs(
+            function_name=f"gatehouse-{config.stack}-prober",
+            vpc_id=network.vpc_id,
+            vpc_cidr=config.vpc_cidr,
+            subnet_ids=network.subnet_ids,
+            log_retention_days=config.log_retention_days,
+            tags=tags,
+        ),
+    )
+    pulumi.export("proberFunctionName", prober.function_name)
     pulumi.export("privateApiId", private_api.api_id)
     pulumi.export("endpointId", endpoint.endpoint_id)
     pulumi.export("endpointDnsNames", endpoint.dns_names)
@@ -114,7 +148,7 @@ if private:
                 api_id=values[1],
                 region=config.region,
                 stage=STAGE_NAME,
-                path=example_path(private[0].service),
+                route=example_route(private[0].service),
                 domain=domain.domain_name if domain.mode != "none" else None,
             )
         ),

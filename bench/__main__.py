@@ -16,11 +16,13 @@ from dataclasses import asdict
 from pathlib import Path
 
 from bench import machine
+from bench.make_check import measure_make_check
+from bench.make_check import render as render_make_check
 from bench.measure import BenchError, Sample, run_child, summarize
 from bench.synthetic import ROUTE_SHAPES, write_project
 from bench.table import Row, phases_table, results_table, verdicts
 
-DEFAULT_SIZES = (1, 10, 50, 200)
+DEFAULT_SIZES = (1, 10, 50, 200, 400)
 
 
 def _sizes(text: str) -> tuple[int, ...]:
@@ -49,11 +51,13 @@ def _bounded(low: int, high: int | None = None):
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=_sizes, default=DEFAULT_SIZES, help="service counts (default: 1,10,50,200)")
+    parser.add_argument("--sizes", type=_sizes, default=DEFAULT_SIZES, help="service counts (default: 1,10,50,200,400)")
     parser.add_argument("--routes", type=_bounded(1, len(ROUTE_SHAPES)), default=3, help="routes per service (default: 3)")
     parser.add_argument("--repeat", type=_bounded(1), default=3, help="runs per size and mode; medians are reported (default: 3)")
     parser.add_argument("--work-dir", type=Path, help="keep the synthetic projects and reports here (default: a temporary directory)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write every sample here")
+    parser.add_argument("--no-make-check", dest="make_check", action="store_false",
+                        help="skip timing `make check` sequential against parallel")
     return parser.parse_args(argv)
 
 
@@ -96,11 +100,14 @@ def main(argv: list[str] | None = None) -> int:
         work_dir = args.work_dir or Path(scratch)
         try:
             rows = measure_all(args.sizes, args.routes, args.repeat, work_dir)
+            make_check = measure_make_check(args.repeat, work_dir / "make-check") if args.make_check else None
         except BenchError as error:
             print(f"bench: {error}", file=sys.stderr)
             return 1
     host["load average at the end"] = machine.describe()["load average (1, 5, 15 min)"]
     print(render(rows, args.routes, args.repeat, host))
+    if make_check is not None:
+        print("\n" + render_make_check(make_check))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"machine": host, "rows": [asdict(r) for r in rows]}, indent=2))

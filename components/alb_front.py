@@ -7,7 +7,7 @@ the ALB's security group, not in the API's resource policy.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -23,8 +23,8 @@ class AlbFrontArgs:
     vpc_id: pulumi.Input[str]
     vpc_cidr: str
     subnet_ids: Sequence[pulumi.Input[str]]
-    target_ips: Sequence[pulumi.Input[str]]
-    """The execute-api endpoint's ENI IPs, one per subnet."""
+    target_ips: Mapping[str, pulumi.Input[str]]
+    """Subnet key -> the execute-api endpoint's ENI IP in that subnet."""
     certificate_arn: pulumi.Input[str]
     ssl_policy: str
     ingress_cidrs: Sequence[str]
@@ -82,13 +82,15 @@ class AlbFront(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        for i, ip in enumerate(args.target_ips):
+        for i, (subnet, ip) in enumerate(args.target_ips.items()):
+            # Named by subnet, not position: a subnet added or removed leaves the others' targets
+            # alone. The alias keeps the i-th target of a stack named by position until now.
             aws.lb.TargetGroupAttachment(
-                f"{name}-endpoint-{i}",
+                f"{name}-endpoint-{subnet}",
                 target_group_arn=targets.arn,
                 target_id=ip,
                 port=HTTPS,
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(name=f"{name}-endpoint-{i}")]),
             )
         aws.lb.Listener(
             f"{name}-https",

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
 
-from components.iam import service_assume_role_policy
+from components.function_logging import function_logging
 from stack_config.model import Service
 
 TYPE = "gatehouse:backend:ServiceBackend"
@@ -33,46 +32,14 @@ class ServiceBackend(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ServiceBackendArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(TYPE, name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         service = args.service
         tags = {
             **args.tags,
             "gatehouse:service": service.name,
             "gatehouse:visibility": service.visibility,
         }
-        log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs",
-            name=f"/aws/lambda/{args.function_name}",
-            retention_in_days=args.log_retention_days,
-            tags=tags,
-            opts=child,
-        )
-        role = aws.iam.Role(
-            f"{name}-role",
-            assume_role_policy=service_assume_role_policy("lambda.amazonaws.com"),
-            tags=tags,
-            opts=child,
-        )
-        # Basic logging only, and only into its own log group (narrower than the managed
-        # AWSLambdaBasicExecutionRole, which may write to any log group).
-        logging_policy = aws.iam.RolePolicy(
-            f"{name}-logging",
-            role=role.id,
-            policy=log_group.arn.apply(
-                lambda arn: json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                                "Resource": f"{arn}:*",
-                            }
-                        ],
-                    }
-                )
-            ),
-            opts=child,
+        logging = function_logging(
+            self, name, function_name=args.function_name, retention_days=args.log_retention_days, tags=tags
         )
         module = service.handler.split(".")[0]
         function = aws.lambda_.Function(
@@ -80,14 +47,14 @@ class ServiceBackend(pulumi.ComponentResource):
             name=args.function_name,
             runtime=RUNTIME,
             handler=service.handler,
-            role=role.arn,
+            role=logging.role.arn,
             code=pulumi.AssetArchive({f"{module}.py": pulumi.FileAsset(str(FUNCTIONS_DIR / f"{module}.py"))}),
             memory_size=service.memory_mb,
             timeout=service.timeout_seconds,
             environment={"variables": {"GATEHOUSE_SERVICE": service.name}},
-            logging_config={"log_format": "JSON", "log_group": log_group.name},
+            logging_config={"log_format": "JSON", "log_group": logging.log_group.name},
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[logging_policy]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[logging.logging_policy]),
         )
         self.function_name = function.name
         self.function_arn = function.arn

@@ -14,6 +14,7 @@ from components.certificate import Certificate, CertificateArgs
 from components.endpoint import ExecuteApiEndpoint
 from components.private_api import PrivateApi
 from components.private_domain import PrivateDomain, PrivateDomainArgs
+from components.tls_policy import private_domain_tls
 from stack_config.model import CustomDomain
 
 TYPE = "gatehouse:domain:PrivateCustomDomain"
@@ -32,7 +33,10 @@ class PrivateCustomDomainArgs:
     """For the domain's resource policy (aws:VpcSourceIp) and the ALB's security group."""
     extra_endpoint_ids: Sequence[str]
     is_prod: bool
+    """Prod: the ALB's deletion protection."""
     tags: dict[str, str]
+    protect: bool = False
+    """On in prod: `pulumi up` refuses to delete or replace the domain name and the zone."""
 
 
 class PrivateCustomDomain(pulumi.ComponentResource):
@@ -64,8 +68,9 @@ class PrivateCustomDomain(pulumi.ComponentResource):
                 rest_api_id=args.api.api_id,
                 stage_name=args.api.stage_name,
                 allowed_cidrs=args.allowed_cidrs,
-                security_policy=spec.api_gateway_tls_policy,
+                tls=private_domain_tls(spec),
                 extra_endpoint_ids=args.extra_endpoint_ids,
+                protect=args.protect,
                 tags=args.tags,
             ),
             opts=child,
@@ -80,7 +85,7 @@ class PrivateCustomDomain(pulumi.ComponentResource):
                 comment="gatehouse private API custom domain",
                 vpcs=[{"vpc_id": args.vpc_id}],
                 tags=args.tags,
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
             ).zone_id
 
         self.alb_dns_name = None

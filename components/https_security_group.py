@@ -6,6 +6,7 @@ never be reachable from anywhere the caller did not name.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Sequence
 
 import pulumi
@@ -23,7 +24,9 @@ def https_security_group(
     ingress_cidrs: Sequence[str],
     tags: dict[str, str],
 ) -> aws.ec2.SecurityGroup:
-    """`{name}-sg` with one ingress rule `{name}-https-{i}` per network (duplicates folded).
+    """`{name}-sg` with one ingress rule per network (duplicates folded), named for the network
+    it admits (`{name}-https-10-20-0-0-16`): adding or removing a network never renames, and so
+    never replaces, the rules for the others.
 
     No egress rule is added: a caller that needs one adds it, named for what it reaches.
     """
@@ -36,13 +39,21 @@ def https_security_group(
     )
     for i, cidr in enumerate(dict.fromkeys(ingress_cidrs)):
         aws.vpc.SecurityGroupIngressRule(
-            f"{name}-https-{i}",
+            https_rule_name(name, cidr),
             security_group_id=group.id,
             ip_protocol="tcp",
             from_port=HTTPS,
             to_port=HTTPS,
             cidr_ipv4=cidr,
             description=f"HTTPS from {cidr}",
-            opts=pulumi.ResourceOptions(parent=parent),
+            # Named by position until this release: a stack whose list did not change since
+            # keeps its rules in place.
+            opts=pulumi.ResourceOptions(parent=parent, aliases=[pulumi.Alias(name=f"{name}-https-{i}")]),
         )
     return group
+
+
+def https_rule_name(name: str, cidr: str) -> str:
+    """`{name}-https-<network>`: the CIDR in normal form, dots and slash as dashes."""
+    network = ipaddress.ip_network(cidr, strict=False)
+    return f"{name}-https-" + str(network).replace(".", "-").replace(":", "-").replace("/", "-")

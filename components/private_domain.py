@@ -14,6 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.resource_policy import build_private_api_policy
+from components.tls_policy import TlsSettings
 
 TYPE = "gatehouse:domain:PrivateDomain"
 
@@ -26,8 +27,11 @@ class PrivateDomainArgs:
     rest_api_id: pulumi.Input[str]
     stage_name: pulumi.Input[str]
     allowed_cidrs: Sequence[str]
-    security_policy: str
+    tls: TlsSettings
+    """See tls_policy.private_domain_tls: never STRICT behind the ALB."""
     extra_endpoint_ids: Sequence[str] = ()
+    protect: bool = False
+    """On in prod: `pulumi up` refuses to delete or replace the domain name (see README)."""
     tags: dict[str, str] | None = None
 
 
@@ -39,22 +43,20 @@ class PrivateDomain(pulumi.ComponentResource):
         super().__init__(TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         endpoint_ids = pulumi.Output.all(args.endpoint_id, *args.extra_endpoint_ids)
-        enhanced = args.security_policy.startswith("SecurityPolicy_")
         domain = aws.apigateway.DomainName(
             name,
             domain_name=args.domain_name,
             certificate_arn=args.certificate_arn,
             endpoint_configuration={"types": "PRIVATE"},
-            security_policy=args.security_policy,
-            # Enhanced policies require an access mode; STRICT also rejects mismatched SNI/Host.
-            endpoint_access_mode="STRICT" if enhanced else None,
+            security_policy=args.tls.security_policy,
+            endpoint_access_mode=args.tls.endpoint_access_mode,
             policy=endpoint_ids.apply(
                 lambda ids: json.dumps(
                     build_private_api_policy(allowed_endpoint_ids=ids, allowed_cidrs=args.allowed_cidrs)
                 )
             ),
             tags={**(args.tags or {}), "exposure": "private"},
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
         aws.apigateway.DomainNameAccessAssociation(
             name,

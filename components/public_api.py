@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
 from components import rest_api_parts
 from components.rest_api_parts import RoutedService
+from components.tls_policy import TlsSettings, public_api_tls
 
 TYPE = "gatehouse:api:PublicApi"
 
@@ -19,6 +20,12 @@ class PublicApiArgs:
     services: Sequence[RoutedService]
     log_retention_days: int
     tags: dict[str, str]
+    tls: TlsSettings = field(default_factory=public_api_tls)
+    """Default: TLS 1.2 or 1.3 (never the REGIONAL default TLS 1.0), access mode STRICT."""
+    account_settings: pulumi.Resource | None = None
+    """The stack's aws.apigateway.Account, when it manages it: the stage waits for it."""
+    protect: bool = False
+    """On in prod: `pulumi up` refuses to delete or replace the API (see README)."""
 
 
 class PublicApi(pulumi.ComponentResource):
@@ -34,12 +41,15 @@ class PublicApi(pulumi.ComponentResource):
             name,
             description="Public application services",
             endpoint_configuration={"types": "REGIONAL"},
+            security_policy=args.tls.security_policy,
+            endpoint_access_mode=args.tls.endpoint_access_mode,
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
         stage = rest_api_parts.serve(
             self, name, api, args.services,
-            policy=None, log_retention_days=args.log_retention_days, tags=tags,
+            log_retention_days=args.log_retention_days, tags=tags,
+            stage_depends_on=[args.account_settings] if args.account_settings else [],
         )
         self.api_id = api.id
         self.invoke_url = stage.invoke_url

@@ -7,12 +7,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from components.backend import ServiceBackend
+from components.health_route import add_health_route
 from stack_config.model import Service
 
 STAGE_NAME = "v1"
@@ -42,29 +44,51 @@ class RoutedService:
     backend: ServiceBackend
 
 
+@dataclass
+class Served:
+    """What a deployment snapshots: the resources it must wait for and, as plain data (Inputs
+    allowed), every setting of theirs that changes what the stage serves."""
+
+    resources: list[pulumi.Resource] = field(default_factory=list)
+    settings: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, resource: pulumi.Resource, kind: str, **settings: Any) -> None:
+        self.resources.append(resource)
+        self.settings.append({"kind": kind, **settings})
+
+
 def serve(
     parent: pulumi.Resource,
     name: str,
     api: aws.apigateway.RestApi,
     routed: Sequence[RoutedService],
     *,
-    policy: pulumi.Input[str] | None,
     log_retention_days: int,
     tags: dict[str, str],
+    policy: aws.apigateway.RestApiPolicy | None = None,
+    stage_depends_on: Sequence[pulumi.Resource] = (),
 ) -> aws.apigateway.Stage:
-    """Routes, permissions, deployment and stage for `api`: everything after the API itself."""
-    settled = add_routes(parent, name, api, routed)
+    """Routes, permissions, deployment and stage for `api`: everything after the API itself.
+
+    `policy`: the API's separate resource policy, which a deployment must follow.
+    `stage_depends_on`: what the stage needs first besides the deployment, e.g. the account's
+    CloudWatch Logs role (aws.apigateway.Account) that access logging requires.
+    """
+    served = add_routes(parent, name, api, routed)
+    add_health_route(parent, name, api, served)
     allow_invoke(parent, name, api, routed)
+    if policy is not None:
+        served.add(policy, "policy", document=policy.policy)
     return deploy(
-        parent, name, api, routed, settled,
-        policy=policy, log_retention_days=log_retention_days, tags=tags,
+        parent, name, api, served,
+        log_retention_days=log_retention_days, tags=tags, stage_depends_on=stage_depends_on,
     )
 
 
 def add_routes(
     parent: pulumi.Resource, name: str, api: aws.apigateway.RestApi, routed: Sequence[RoutedService]
-) -> list[pulumi.Resource]:
-    """Resources, methods and Lambda proxy integrations; returns what a deployment must wait for."""
+) -> Served:
+    """Resources, methods and Lambda proxy integrations, and what a deployment must follow."""
     child = pulumi.ResourceOptions(parent=parent)
     resources: dict[str, aws.apigateway.Resource] = {}
 
@@ -82,30 +106,37 @@ def add_routes(
             )
         return resources[path].id
 
-    settled: list[pulumi.Resource] = []
+    served = Served()
     for item in routed:
         for route in item.service.routes:
             route_name = f"{name}-{route.method.lower()}{_slug(route.path)}"
+            # Each resource is built from exactly the settings recorded for the deployment, so
+            # a setting added here is redeployed when it changes without anyone remembering to.
+            method_settings = {"http_method": route.method, "authorization": "NONE"}
             method = aws.apigateway.Method(
                 route_name,
                 rest_api=api.id,
                 resource_id=resource_for(route.path),
-                http_method=route.method,
-                authorization="NONE",
+                **method_settings,
                 opts=child,
             )
+            integration_settings = {
+                "type": "AWS_PROXY",
+                "integration_http_method": "POST",
+                "uri": item.backend.invoke_arn,
+            }
             integration = aws.apigateway.Integration(
                 route_name,
                 rest_api=api.id,
                 resource_id=method.resource_id,
                 http_method=method.http_method,
-                type="AWS_PROXY",
-                integration_http_method="POST",
-                uri=item.backend.invoke_arn,
+                **integration_settings,
                 opts=child,
             )
-            settled += [method, integration]
-    return settled
+            route_key = {"service": item.service.name, "handler": item.service.handler, "path": route.path}
+            served.add(method, "method", **route_key, **method_settings)
+            served.add(integration, "integration", **route_key, **integration_settings)
+    return served
 
 
 def allow_invoke(
@@ -123,31 +154,35 @@ def allow_invoke(
         )
 
 
+def digest(settings: Sequence[dict[str, Any]]) -> str:
+    """A digest of everything the stage serves; order-independent, so listing the same routes
+    differently does not redeploy."""
+    canonical = sorted(json.dumps(s, sort_keys=True, default=str) for s in settings)
+    return hashlib.sha256(json.dumps(canonical).encode()).hexdigest()
+
+
+def fingerprint(settings: Sequence[dict[str, Any]]) -> pulumi.Output[str]:
+    return pulumi.Output.from_input(list(settings)).apply(digest)
+
+
 def deploy(
     parent: pulumi.Resource,
     name: str,
     api: aws.apigateway.RestApi,
-    routed: Sequence[RoutedService],
-    settled: Sequence[pulumi.Resource],
+    served: Served,
     *,
-    policy: pulumi.Input[str] | None,
     log_retention_days: int,
     tags: dict[str, str],
+    stage_depends_on: Sequence[pulumi.Resource] = (),
 ) -> aws.apigateway.Stage:
-    """A deployment replaced whenever routes or policy change, and a stage with JSON access logs
-    and X-Ray tracing."""
+    """A deployment replaced whenever anything it serves changes, and a stage with JSON access
+    logs and X-Ray tracing."""
     child = pulumi.ResourceOptions(parent=parent)
-    routes = sorted(
-        (item.service.name, r.method, r.path) for item in routed for r in item.service.routes
-    )
-    fingerprint = pulumi.Output.from_input(policy or "").apply(
-        lambda document: hashlib.sha256(json.dumps([routes, document]).encode()).hexdigest()
-    )
     deployment = aws.apigateway.Deployment(
         name,
         rest_api=api.id,
-        triggers={"redeployment": fingerprint},
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(settled)),
+        triggers={"redeployment": fingerprint(served.settings)},
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(served.resources)),
     )
     access_logs = aws.cloudwatch.LogGroup(
         f"{name}-access-logs", retention_in_days=log_retention_days, tags=tags, opts=child
@@ -160,7 +195,9 @@ def deploy(
         xray_tracing_enabled=True,
         access_log_settings={"destination_arn": access_logs.arn, "format": ACCESS_LOG_FORMAT},
         tags=tags,
-        opts=child,
+        # Access logging fails ("CloudWatch Logs role ARN must be set in account settings")
+        # until the account's role is set.
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(stage_depends_on)),
     )
 
 

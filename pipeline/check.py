@@ -21,21 +21,27 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
-from pipeline.analyzer import AnalysisResult, PackError, analyze_inventory
+from pipeline.analyzer import AnalysisResult, PackError, PackStart, StackContext, analyze_inventory
 from pipeline.automation.reports.model import Deferred, MatrixRow, Report, Violation
 from pipeline.automation.reports.writer import write_reports
 from pipeline.automation.stacks import policy_config
+from pipeline.check_parallel import default_jobs, run_in_children, worst
 from pipeline.deferred import is_deferred, split_deferred
 from pipeline.exit_codes import ExitCode
 from pipeline.inventory import UNKNOWN, Inventory
 from pipeline.reachability import reachability, render_matrix
 from pipeline.render import render_stack
-from pipeline.stack_files import PROJECT_DIR, shipped_stacks, stack_config_map
+from pipeline.stack_files import PROJECT_DIR, project_name, shipped_stacks, stack_config_map
 from stack_config import load_stack_config
 from stack_config.errors import ConfigError
 from stack_config.pulumi_source import decode_config
 
 LEVEL_ORDER = ("mandatory", "remediate", "advisory", "disabled")
+ACCOUNT_ROLE_NOTE = (
+    "this stack does not manage API Gateway's CloudWatch Logs role (gatehouse:manageApiGatewayAccount "
+    "is false): it must already be set for this account in {region}, by the one stack that manages "
+    "it, or creating the stages fails"
+)
 FIRST_DEPLOY = "check-first-deploy"  # the report's command, so its files sit beside `check`'s
 
 
@@ -46,14 +52,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--report-dir", type=Path, default=Path("reports"), help="where check-<stack>.md/.json/.sarif go (default: reports/)")
     parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help="where Pulumi.yaml and the stack files are (default: this repository)")
     parser.add_argument("--first-deploy", action="store_true", help="render as the preview of a brand-new stack (values of resources not yet created unknown) and run the pack as that dry run")
+    parser.add_argument("--jobs", type=_jobs, metavar="N",
+                        help="stacks checked at once, each in its own process (default: one per CPU; 1: in this process)")
     parser.set_defaults(run=run)
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1 (got {text!r})")
+    return int(text)
 
 
 def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     project_dir: Path = args.project_dir
+    stacks = args.stack or shipped_stacks(project_dir)
+    jobs = args.jobs or default_jobs(len(stacks))
+    if jobs > 1 and len(stacks) > 1 and not args.json:  # --json gathers every inventory here
+        child_args = ["--report-dir", str(args.report_dir.resolve()), "--project-dir", str(project_dir.resolve()),
+                      "--jobs", "1", *(["--first-deploy"] if args.first_deploy else [])]
+        return run_in_children(stacks, child_args, jobs, out)
     codes: list[int] = []
     rendered: dict[str, Inventory] = {}
-    for stack in args.stack or shipped_stacks(project_dir):
+    for stack in stacks:
         code, inventory = check_stack(stack, project_dir, args.report_dir, out, first_deploy=args.first_deploy)
         codes.append(code)
         if inventory is not None:
@@ -61,11 +81,7 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"stacks": {s: asdict(i) for s, i in rendered.items()}}, indent=2, default=str))
-    # The most serious outcome wins: a config error, then a pack failure, then a violation.
-    for code in (ExitCode.USAGE, ExitCode.FAILED, ExitCode.POLICY):
-        if code in codes:
-            return code
-    return ExitCode.OK
+    return worst(codes)
 
 
 def check_stack(
@@ -75,19 +91,38 @@ def check_stack(
     try:
         values = stack_config_map(stack, project_dir)
         config = load_stack_config(decode_config(values), stack)
-        inventory = render_stack(stack, project_dir=project_dir, config=values, preview=first_deploy)
     except ConfigError as error:
-        print(f"== {stack}: config error\nerror: {error}", file=out)
-        report.outcome, report.notes = "usage", [str(error)]
-        write_reports(report, report_dir)
-        return ExitCode.USAGE, None
+        return _config_error(stack, error, report, report_dir, out), None
+    # The pack starts on the other core while this one renders (bench/README.md). Both modes
+    # are previews to the pack (the CLI's `pulumi preview`): PULUMI_DRY_RUN=true.
+    context = StackContext(project=project_name(project_dir), stack=stack, dry_run=True, config=values)
+    with PackStart(project_dir / "policies", context) as pack:
+        try:
+            inventory = render_stack(stack, project_dir=project_dir, config=values, preview=first_deploy)
+        except ConfigError as error:
+            return _config_error(stack, error, report, report_dir, out), None
+        return _judge(stack, inventory, config, values, pack, project_dir, report, report_dir, out,
+                      first_deploy=first_deploy)
+
+
+def _config_error(stack: str, error: ConfigError, report: Report, report_dir: Path, out: TextIO) -> int:
+    print(f"== {stack}: config error\nerror: {error}", file=out)
+    report.outcome, report.notes = "usage", [str(error)]
+    write_reports(report, report_dir)
+    return ExitCode.USAGE
+
+
+def _judge(stack: str, inventory: Inventory, config, values, pack: PackStart, project_dir: Path,
+           report: Report, report_dir: Path, out: TextIO, *, first_deploy: bool) -> tuple[int, Inventory]:
     print_inventory(inventory, out)
+    if not config.manage_api_gateway_account:
+        report.notes.append(ACCOUNT_ROLE_NOTE.format(region=config.region))
+        print(f"  note: {report.notes[-1]}", file=out)
     config_file = policy_config(project_dir, stack)
     try:
-        # Both modes are previews to the pack (the CLI's `pulumi preview`): PULUMI_DRY_RUN=true.
         result = analyze_inventory(
             inventory, pack_dir=project_dir / "policies", config_file=config_file,
-            stack_config=values, dry_run=True,
+            stack_config=values, started=pack,
         )
     except PackError as error:
         print(f"  policy pack failed: {error}", file=out)

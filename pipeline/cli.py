@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "pipeline.access",
     "pipeline.check",
     "pipeline.automation.commands",
+    "pipeline.verify.command",
 )
 
 

@@ -10,3 +10,4 @@ class ExitCode(IntEnum):
     POLICY = 3  # a mandatory policy violation
     DRIFT = 4  # refresh found changes
     LOCKED = 5  # the stack stayed locked by another update
+    UNVERIFIED = 6  # live probes disagree with what check predicts (pipeline verify)

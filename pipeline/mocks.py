@@ -19,6 +19,32 @@ ACCOUNT_ID = "123456789012"
 ENDPOINT_ZONE_ID = "Z7HUB22UULQXV"  # execute-api VPC endpoint DNS zone in us-east-1
 ALB_ZONE_ID = "Z35SXDOTRQ7X7K"
 
+# Availability zones as one account sees them: (name, zone id). Names map to physical zones
+# per account; ids do not. `OFFERED` is where the execute-api endpoint service is offered:
+# not every zone of a region has every interface endpoint service (us-east-1's use1-az3 is the
+# well-known constrained one). A model of AWS, not a copy of one account's answers.
+REGION_ZONES: dict[str, tuple[tuple[str, str], ...]] = {
+    "us-east-1": (("us-east-1a", "use1-az6"), ("us-east-1b", "use1-az1"), ("us-east-1c", "use1-az2"),
+                  ("us-east-1d", "use1-az4"), ("us-east-1e", "use1-az3"), ("us-east-1f", "use1-az5")),
+    "us-west-2": (("us-west-2a", "usw2-az2"), ("us-west-2b", "usw2-az1"), ("us-west-2c", "usw2-az3"),
+                  ("us-west-2d", "usw2-az4")),
+    "eu-west-1": (("eu-west-1a", "euw1-az3"), ("eu-west-1b", "euw1-az1"), ("eu-west-1c", "euw1-az2")),
+    "eu-central-1": (("eu-central-1a", "euc1-az2"), ("eu-central-1b", "euc1-az3"), ("eu-central-1c", "euc1-az1")),
+}
+EXECUTE_API_UNOFFERED_ZONE_IDS = frozenset({"use1-az3", "usw2-az4"})
+
+
+def region_zones(region: str) -> tuple[tuple[str, str], ...]:
+    """The region's zones; an unlisted region gets three, as most regions have."""
+    if region in REGION_ZONES:
+        return REGION_ZONES[region]
+    prefix = "".join(part[0] for part in region.split("-")[:-1]) + region.rsplit("-", 1)[-1]
+    return tuple((f"{region}{letter}", f"{prefix}-az{i}") for i, letter in enumerate("abc", start=1))
+
+
+def execute_api_zones(region: str) -> list[str]:
+    return [name for name, zone_id in region_zones(region) if zone_id not in EXECUTE_API_UNOFFERED_ZONE_IDS]
+
 
 def _hex(seed: str, length: int) -> str:
     return hashlib.sha256(seed.encode()).hexdigest()[:length]
@@ -40,6 +66,8 @@ class GatehouseMocks(pulumi.runtime.Mocks):
         self.preview = preview
         self.vpc_cidr = ipaddress.ip_network(vpc_cidr)
         self._enis: dict[str, int] = {}
+        self._subnets: dict[str, tuple[str | None, str | None]] = {}
+        """subnet id -> (availability zone, CIDR) of the subnets this program created."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
         if not args.custom:
@@ -64,18 +92,72 @@ class GatehouseMocks(pulumi.runtime.Mocks):
         return resource_id, state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list | None]:
-        if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            names = [f"{self.region}{letter}" for letter in "abcdef"]
-            return {"names": names, "zoneIds": [f"use1-az{i}" for i in range(1, 7)], "id": self.region}, []
-        if args.token == "aws:ec2/getNetworkInterface:getNetworkInterface":
-            eni = args.args["id"]
-            index = self._enis.setdefault(eni, len(self._enis))
+        answer = getattr(self, self._INVOKES.get(args.token, "_unanswered"))(dict(args.args))
+        return answer, []
+
+    _INVOKES = {
+        "aws:index/getAvailabilityZones:getAvailabilityZones": "_availability_zones",
+        "aws:ec2/getVpcEndpointService:getVpcEndpointService": "_vpc_endpoint_service",
+        "aws:ec2/getNetworkInterface:getNetworkInterface": "_network_interface",
+        "aws:index/getCallerIdentity:getCallerIdentity": "_caller_identity",
+        "aws:ec2/getSubnet:getSubnet": "_subnet_lookup",
+    }
+
+    def _unanswered(self, args: dict) -> dict:
+        return {}
+
+    def _availability_zones(self, args: dict) -> dict:
+        zones = region_zones(self.region)
+        return {"names": [n for n, _ in zones], "zoneIds": [z for _, z in zones], "id": self.region,
+                "state": args.get("state"), "groupNames": [self.region for _ in zones]}
+
+    def _vpc_endpoint_service(self, args: dict) -> dict:
+        name = args.get("serviceName") or f"com.amazonaws.{self.region}.{args.get('service')}"
+        service = name.rsplit(".", 1)[-1]
+        zones = execute_api_zones(self.region) if service == "execute-api" else [n for n, _ in region_zones(self.region)]
+        return {
+            "id": self.region, "serviceName": name, "service": service, "serviceType": "Interface",
+            "availabilityZones": zones, "owner": "amazon", "acceptanceRequired": False,
+            "managesVpcEndpoints": False, "vpcEndpointPolicySupported": True,
+            "baseEndpointDnsNames": [f"{service}.{self.region}.vpce.amazonaws.com"],
+            "privateDnsName": f"*.{service}.{self.region}.amazonaws.com",
+            "serviceId": f"vpce-svc-{_hex(name, 17)}", "supportedIpAddressTypes": ["ipv4"],
+        }
+
+    def _network_interface(self, args: dict) -> dict:
+        filters = {f["name"]: f["values"][0] for f in args.get("filters") or []}
+        if "vpc-endpoint-id" in filters and "subnet-id" in filters:
+            endpoint, subnet = filters["vpc-endpoint-id"], filters["subnet-id"]
+            eni = _endpoint_eni(endpoint, subnet)
+        else:
+            eni, subnet = args["id"], None
+        index = self._enis.setdefault(eni, len(self._enis))
+        cidr = self._subnets.get(subnet, (None, None))[1] if subnet else None
+        if cidr:
+            address = ipaddress.ip_network(cidr).network_address + 10 + index
+        else:
             address = self.vpc_cidr.network_address + 10 + 256 * 16 * index + 5
-            return {"id": eni, "privateIp": str(address), "privateIps": [str(address)],
-                    "vpcId": "vpc-mock", "interfaceType": "vpc_endpoint"}, []
-        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:root", "userId": ACCOUNT_ID}, []
-        return {}, []
+        return {"id": eni, "privateIp": str(address), "privateIps": [str(address)], "subnetId": subnet,
+                "vpcId": "vpc-mock", "interfaceType": "vpc_endpoint"}
+
+    def _subnet_lookup(self, args: dict) -> dict:
+        """A subnet this program created as it was created; an adopted one (which the mocks
+        cannot know) in the next zone that offers execute-api, with a /20 of the VPC."""
+        subnet_id = args["id"]
+        if subnet_id not in self._subnets:
+            offered = execute_api_zones(self.region)
+            adopted = sum(1 for zone, _ in self._subnets.values() if zone is not None)
+            block = list(self.vpc_cidr.subnets(new_prefix=min(self.vpc_cidr.prefixlen + 4, 28)))[adopted]
+            self._subnets[subnet_id] = (offered[adopted % len(offered)], str(block))
+        zone, cidr = self._subnets[subnet_id]
+        zone_ids = dict(region_zones(self.region))
+        return {"id": subnet_id, "availabilityZone": zone, "availabilityZoneId": zone_ids.get(zone),
+                "cidrBlock": cidr, "state": "available", "mapPublicIpOnLaunch": False,
+                "arn": f"arn:aws:ec2:{self.region}:{ACCOUNT_ID}:subnet/{subnet_id}"}
+
+    def _caller_identity(self, args: dict) -> dict:
+        return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:root", "userId": ACCOUNT_ID,
+                "id": ACCOUNT_ID}
 
     _MAKERS = {
         "aws:ec2/vpc:Vpc": "_vpc",
@@ -103,6 +185,7 @@ class GatehouseMocks(pulumi.runtime.Mocks):
 
     def _subnet(self, name: str, state: dict) -> tuple[str, dict]:
         subnet_id = f"subnet-{_hex(name, 17)}"
+        self._subnets[subnet_id] = (state.get("availabilityZone"), state.get("cidrBlock"))
         return subnet_id, {"arn": f"arn:aws:ec2:{self.region}:{ACCOUNT_ID}:subnet/{subnet_id}"}
 
     def _security_group(self, name: str, state: dict) -> tuple[str, dict]:
@@ -114,14 +197,17 @@ class GatehouseMocks(pulumi.runtime.Mocks):
         endpoint_id = f"vpce-{_hex(name, 17)}"
         suffix = _alnum(name + "dns", 8)
         base = f"{endpoint_id}-{suffix}.execute-api.{self.region}.vpce.amazonaws.com"
-        subnets = state.get("subnetIds") or []
-        zones = [f"{self.region}{letter}" for letter in "abcdef"][: len(subnets)]
+        # In a preview a new subnet's id is not known yet: stand in for it by position.
+        subnets = [s if isinstance(s, str) else f"subnet-pending-{i}" for i, s in enumerate(state.get("subnetIds") or [])]
+        offered = execute_api_zones(self.region)
+        # A subnet the mocks never saw: give it one of the offered zones.
+        zones = [self._subnets.get(s, (None, None))[0] or offered[i % len(offered)] for i, s in enumerate(subnets)]
         entries = [{"dnsName": base, "hostedZoneId": ENDPOINT_ZONE_ID}] + [
             {"dnsName": f"{endpoint_id}-{suffix}-{zone}.execute-api.{self.region}.vpce.amazonaws.com",
              "hostedZoneId": ENDPOINT_ZONE_ID}
             for zone in zones
         ]
-        enis = [f"eni-{_hex(name + str(i), 17)}" for i in range(len(subnets))]
+        enis = [_endpoint_eni(endpoint_id, subnet) for subnet in subnets]
         return endpoint_id, {
             "arn": f"arn:aws:ec2:{self.region}:{ACCOUNT_ID}:vpc-endpoint/{endpoint_id}",
             "dnsEntries": entries, "networkInterfaceIds": enis, "state": "available",
@@ -199,6 +285,11 @@ class GatehouseMocks(pulumi.runtime.Mocks):
     def _target_group(self, name: str, state: dict) -> tuple[str, dict]:
         arn = f"arn:aws:elasticloadbalancing:{self.region}:{ACCOUNT_ID}:targetgroup/{_logical(name)[:16]}/{_hex(name, 16)}"
         return arn, {"arn": arn}
+
+
+def _endpoint_eni(endpoint_id: str, subnet_id: str) -> str:
+    """An interface endpoint has one ENI per subnet."""
+    return f"eni-{_hex(endpoint_id + subnet_id, 17)}"
 
 
 def _logical(seed: str) -> str:

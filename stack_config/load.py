@@ -39,6 +39,7 @@ _DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z
 _VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 _SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 _VPCE_ID = re.compile(r"^vpce-[0-9a-f]{8,17}$")
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
 _ZONE_ID = re.compile(r"^Z[0-9A-Z]{5,31}$")
 _ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$")
 _REVIEW_STACK = re.compile(r"^pr-\d+$")
@@ -156,6 +157,10 @@ def _handler(item: ObjectReader) -> str:
     return handler
 
 
+# components/health_route.py serves it on every API (a MOCK integration) for `pipeline verify`.
+RESERVED_HEALTH_PATH = "/health"
+
+
 def _routes(item: ObjectReader) -> tuple[Route, ...]:
     entries = item.items("routes")
     if not entries:
@@ -166,6 +171,10 @@ def _routes(item: ObjectReader) -> tuple[Route, ...]:
         method = route_reader.string("method", allowed=HTTP_METHODS)
         path = _matching(route_reader, "path", _ROUTE_PATH, "an absolute path such as /greeter or /items/{id}")
         route_reader.done()
+        if path.rstrip("/").lower() == RESERVED_HEALTH_PATH or path.lower().startswith(RESERVED_HEALTH_PATH + "/"):
+            raise route_reader.error(
+                "path", f"{path} is reserved: every API answers GET {RESERVED_HEALTH_PATH} itself, for the prober"
+            )
         route = Route(method, path)
         if route in routes:
             raise route_reader.error("path", f"repeats route {method} {path} in this service")
@@ -198,6 +207,7 @@ def _private_api(top: ObjectReader, environment: str) -> PrivateApiSettings:
         ),
         vpn_cidrs=section.cidrs("vpnCidrs"),
         consumer_cidrs=section.cidrs("consumerCidrs"),
+        reachable_account_ids=_account_ids(section, "reachableAccountIds"),
     )
     section.done()
     if settings.vpn_cidrs and environment == "prod":
@@ -253,6 +263,18 @@ def _matching(section: ObjectReader, name: str, pattern: re.Pattern[str], what: 
     if not pattern.match(value):
         raise section.error(name, f"must be {what} (got {value!r})")
     return value
+
+
+def _account_ids(section: ObjectReader, name: str) -> tuple[str, ...]:
+    values = []
+    for key, value in section.items(name, []):
+        if not isinstance(value, str):
+            # YAML reads 012345678901 as a number and drops the leading zero.
+            raise section.error_at(key, f"must be a 12-digit AWS account id in quotes, e.g. '123456789012' (got {value!r})")
+        if not _ACCOUNT_ID.match(value):
+            raise section.error_at(key, f"must be a 12-digit AWS account id (got {value!r})")
+        values.append(value)
+    return tuple(values)
 
 
 def _each_matching(section: ObjectReader, name: str, pattern: re.Pattern[str], what: str) -> list[str]:

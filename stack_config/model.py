@@ -21,9 +21,11 @@ HTTP_METHODS = ("ANY", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT
 # The strongest client-facing policies AWS offers for each front door (TLS 1.3 only).
 DEFAULT_ALB_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-3-2021-06"
 DEFAULT_NATIVE_TLS_POLICY = "SecurityPolicy_TLS13_1_3_2025_09"
-# Behind an ALB the domain only terminates the ALB's own backend connection inside the VPC, and
-# ALB backend TLS negotiates 1.2; the client-facing policy is the listener's.
-DEFAULT_BEHIND_ALB_TLS_POLICY = "TLS_1_2"
+# Behind an ALB the domain terminates the ALB's own backend connection. With a TLS 1.3 listener
+# policy that connection offers TLS 1.3 (ELBSecurityPolicy-TLS13-1-0-2021-06, see
+# components/tls_policy.py); with a TLS 1.2 listener policy it stops at TLS 1.2
+# (ELBSecurityPolicy-2016-08), so the domain must still accept 1.2.
+DEFAULT_BEHIND_TLS12_ALB_TLS_POLICY = "SecurityPolicy_TLS13_1_2_2021_06"
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,9 @@ class PrivateApiSettings:
     """Developers' VPN ranges. Lower tiers only; rejected in prod."""
     consumer_cidrs: tuple[str, ...] = ()
     """Other networks (peered VPCs, on-premises) that reach the API through allowed endpoints."""
+    reachable_account_ids: tuple[str, ...] = ()
+    """Accounts besides ours whose private APIs callers in the VPC may invoke through our
+    execute-api endpoint (its endpoint policy). Default: only this account's."""
 
 
 @dataclass(frozen=True)
@@ -95,7 +100,9 @@ class CustomDomain:
     def api_gateway_tls_policy(self) -> str:
         if self.tls.api_gateway:
             return self.tls.api_gateway
-        return DEFAULT_BEHIND_ALB_TLS_POLICY if self.mode == "alb" else DEFAULT_NATIVE_TLS_POLICY
+        if self.mode == "alb" and not self.tls.alb.startswith("ELBSecurityPolicy-TLS13-"):
+            return DEFAULT_BEHIND_TLS12_ALB_TLS_POLICY
+        return DEFAULT_NATIVE_TLS_POLICY
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,14 @@
 numbers right, and `python -m bench` runs end to end at a tiny size. No timing assertions: the
 numbers depend on the machine; only their presence and consistency are checked."""
 
+import io
 import json
 
 import pytest
 
 from bench.__main__ import main as bench_main
+from bench.make_check import measure_make_check
+from bench.make_check import render as render_make_check
 from bench.measure import Sample, summarize
 from bench.synthetic import STACK, synthetic_services, write_project
 from bench.table import Row, marginal_ms, verdicts
@@ -56,26 +59,32 @@ def rows(floor_walls, check_walls, resources=(100, 1000, 4000)):
 
 
 def test_linear_growth_within_the_ratio_passes():
-    found = rows(floor_walls=(1.0, 5.5, 20.5), check_walls=(1.45, 7.7, 28.7))
+    found = rows(floor_walls=(1.0, 5.5, 20.5), check_walls=(1.15, 6.1, 22.1))
     assert marginal_ms(found, "floor") == [None, pytest.approx(5.0), pytest.approx(5.0)]
     assert verdicts(found) == [
-        "check/floor: worst 1.45x at 1 services, within the 1.5x limit",
+        "check/floor: worst 1.15x at 1 services, within the 1.2x limit",
         "floor growth: linear (marginal cost of the last step 5.00 ms/res, 1.00x the step before; limit 1.5x)",
-        "check growth: linear (marginal cost of the last step 7.00 ms/res, 1.01x the step before; limit 1.5x)",
+        "check growth: linear (marginal cost of the last step 5.33 ms/res, 0.97x the step before; limit 1.5x)",
     ]
+
+
+def test_a_ratio_just_over_the_limit_is_flagged():
+    found = rows(floor_walls=(1.0, 5.5, 20.5), check_walls=(1.25, 6.1, 22.1))
+    assert verdicts(found)[0] == "check/floor: worst 1.25x at 1 services, OVER the 1.2x limit"
 
 
 def test_quadratic_check_and_a_wide_gap_are_flagged():
     # Check time ~ n^2: marginal cost from 1000 to 4000 is five times the one before.
     found = rows(floor_walls=(1.0, 5.5, 20.5), check_walls=(1.0, 10.0, 160.0))
     lines = verdicts(found)
-    assert lines[0] == "check/floor: worst 7.80x at 3 services, OVER the 1.5x limit"
+    assert lines[0] == "check/floor: worst 7.80x at 3 services, OVER the 1.2x limit"
     assert lines[2].startswith("check growth: faster than linear")
 
 
 def test_bench_runs_end_to_end_at_a_tiny_size(tmp_path, capsys):
     results = tmp_path / "bench.json"
-    assert bench_main(["--sizes", "1", "--repeat", "1", "--work-dir", str(tmp_path), "--json", str(results)]) == 0
+    assert bench_main(["--sizes", "1", "--repeat", "1", "--work-dir", str(tmp_path), "--json", str(results),
+                       "--no-make-check"]) == 0
     (row,) = json.loads(results.read_text())["rows"]
     floor, check = row["floor"], row["check"]
     assert floor["resources"] == check["resources"] > 0
@@ -104,3 +113,18 @@ def test_bad_arguments_are_one_line_usage_errors(argv, message, capsys):
         bench_main(argv)
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_make_check_is_timed_sequential_against_parallel_in_alternation(tmp_path):
+    seen = []
+    walls = iter([30.0, 18.0, 31.0, 17.0, 29.0, 19.0])
+
+    def fake_run(argv):
+        seen.append(argv[argv.index("check") + 1:])
+        return next(walls)
+
+    result = measure_make_check(3, tmp_path / "reports", run=fake_run, log=io.StringIO())
+    assert (result.sequential, result.parallel) == (30.0, 18.0)  # medians
+    assert seen[0][-2:] == ["--jobs", "1"] and "--jobs" not in seen[1]
+    assert [s[:2] for s in seen] == [["--report-dir", str(tmp_path / "reports")]] * 6
+    assert "parallel is 1.67x faster than sequential (median of 3)" in render_make_check(result)

@@ -55,15 +55,17 @@ def broken_prod():
     endpoint_group = next(r for r in inventory.resources if r.name == "execute-api-sg")
     changed: list[InventoryResource] = []
     for resource in inventory.resources:
-        if resource.type == "aws:apigateway/restApi:RestApi" and resource.name == "private-api":
+        if resource.type == "aws:apigateway/restApiPolicy:RestApiPolicy" and resource.name == "private-api":
             policy = json.loads(resource.inputs["policy"])
             policy["Statement"][2]["Condition"]["NotIpAddress"]["aws:VpcSourceIp"].append("172.31.250.0/24")
-            inputs = {**resource.inputs, "policy": json.dumps(policy),
-                      "endpointConfiguration": {"types": "REGIONAL"}}
+            inputs = {**resource.inputs, "policy": json.dumps(policy)}
+            resource = replace(resource, inputs=inputs, outputs={**resource.outputs, **inputs})
+        if resource.type == "aws:apigateway/restApi:RestApi" and resource.name == "private-api":
+            inputs = {**resource.inputs, "endpointConfiguration": {"types": "REGIONAL"}}
             resource = replace(resource, inputs=inputs, outputs={**resource.outputs, **inputs})
         changed.append(resource)
     opened = replace(
-        next(r for r in inventory.resources if r.name == "execute-api-https-0"),
+        next(r for r in inventory.resources if r.name == "execute-api-https-10-40-0-0-16"),
         urn=endpoint_group.urn.replace("SecurityGroup::execute-api-sg", "SecurityGroupIngressRule::execute-api-open"),
         name="execute-api-open",
         type="aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",

@@ -64,7 +64,8 @@ def test_a_first_deploy_render_knows_inputs_but_not_what_aws_computes():
     assert endpoint.outputs["id"] == UNKNOWN
     assert endpoint.outputs["networkInterfaceIds"] == UNKNOWN
     api = only(inventory, "aws:apigateway/restApi:RestApi", "private-api")
-    assert api.inputs["policy"] == UNKNOWN  # built from the endpoint's id
+    policy = only(inventory, "aws:apigateway/restApiPolicy:RestApiPolicy", "private-api")
+    assert policy.inputs["policy"] == UNKNOWN  # built from the endpoint's id and the API's
     assert api.outputs["executionArn"] == UNKNOWN
     # Exports: the endpoint's id is not known yet; a URL made from config alone is.
     assert inventory.outputs["endpointId"] == UNKNOWN

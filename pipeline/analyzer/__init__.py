@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
+from pipeline.analyzer.background import PackStart
 from pipeline.analyzer.config import PolicyConfig
 from pipeline.analyzer.engine_service import LogLine
 from pipeline.analyzer.errors import PackError, PolicyConfigError
@@ -24,6 +25,7 @@ __all__ = [
     "PackError",
     "PackInfo",
     "PackSession",
+    "PackStart",
     "PolicyConfig",
     "PolicyConfigError",
     "PolicyInfo",
@@ -42,16 +44,21 @@ def analyze_inventory(
     python: str | None = None,
     stack_config: Mapping[str, str] | None = None,
     dry_run: bool = True,
+    started: PackStart | None = None,
 ) -> AnalysisResult:
-    """Start the pack once, configure it, Analyze every resource, AnalyzeStack once, stop it.
+    """Start the pack once (or take the one `started` for this stack), configure it, Analyze
+    every resource, AnalyzeStack once, stop it.
 
     Raises PolicyConfigError (a UsageError) for a bad config file and PackError when the pack
     cannot start or fails a call; the pack process is gone when this returns or raises.
     """
-    context = StackContext(
-        project=inventory.project, stack=inventory.stack, dry_run=dry_run, config=stack_config
-    )
-    with PackSession(Path(pack_dir), context, python=python) as session:
+    if started is None:
+        context = StackContext(
+            project=inventory.project, stack=inventory.stack, dry_run=dry_run, config=stack_config
+        )
+        started = PackStart(Path(pack_dir), context, python=python)
+    with started:
+        session = started.session()
         session.configure(config_file)
         result = session.analyze(inventory)
     # The pack's stderr is read by a thread that may trail the last answer; once the process

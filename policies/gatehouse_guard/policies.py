@@ -36,9 +36,9 @@ from gatehouse_guard.rules.unknowns import (
     checked,
     deliver,
     in_preview,
-    plain,
     unknown_finding,
 )
+from gatehouse_guard.sdk_tuning import plain_props
 
 PROD = "prod"
 LOWER = "lower"
@@ -114,7 +114,7 @@ def resource_policy_of(
         if args.resource_type not in types:
             return
         config = settings(properties, args.get_config())
-        resource = Resource(args.resource_type, args.name, plain(args.props), args.urn)
+        resource = Resource(args.resource_type, args.name, plain_props(args.props), args.urn)
         report(checked(lambda r: rule(r, config), resource), config, report_violation)
 
     return ResourceValidationPolicy(
@@ -135,7 +135,7 @@ def stack_policy_of(
         config = settings(properties, args.get_config())
         resources = [
             Resource(
-                r.resource_type, r.name, plain(r.props), r.urn,
+                r.resource_type, r.name, plain_props(r.props), r.urn,
                 {k: tuple(d.urn for d in deps) for k, deps in r.property_dependencies.items()},
             )
             for r in args.resources

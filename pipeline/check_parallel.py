@@ -1,0 +1,58 @@
+"""`check` over several stacks at once: one child process per stack (`python -m pipeline check
+--stack S`), at most one per CPU, their output printed whole and in stack order, the exit code
+the worst of theirs. Each stack already runs on two cores (render here, pack beside it), so more
+children than CPUs only adds memory."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TextIO
+
+from pipeline.exit_codes import ExitCode
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+# The most serious outcome wins: a config error, then a pack failure, then a violation.
+SEVERITY = (ExitCode.USAGE, ExitCode.FAILED, ExitCode.POLICY)
+
+
+def worst(codes: Sequence[int]) -> int:
+    for code in SEVERITY:
+        if code in codes:
+            return code
+    unknown = [c for c in codes if c != ExitCode.OK]
+    return max(unknown) if unknown else ExitCode.OK
+
+
+def default_jobs(stacks: int) -> int:
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, stacks))
+
+
+def run_in_children(stacks: Sequence[str], child_args: Sequence[str], jobs: int, out: TextIO) -> int:
+    """`child_args`: what every child gets besides `--stack S` (report dir, project dir, ...)."""
+
+    def one(stack: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "pipeline", "check", "--stack", stack, *child_args],
+            cwd=REPO_ROOT, capture_output=True, text=True, check=False,
+        )
+
+    codes: list[int] = []
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for stack, done in zip(stacks, pool.map(one, stacks), strict=True):
+            out.write(done.stdout)
+            if done.stderr.strip():
+                out.write(done.stderr if done.stderr.endswith("\n") else done.stderr + "\n")
+            out.flush()
+            if done.returncode not in tuple(ExitCode):
+                out.write(f"== {stack}: check exited with code {done.returncode}\n")
+            codes.append(done.returncode)
+    return worst(codes)

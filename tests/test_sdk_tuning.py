@@ -1,0 +1,108 @@
+"""gatehouse's pulumi-policy SDK tuning (policies/gatehouse_guard/sdk_tuning.py): the pack answers
+exactly as without it, config and run mode are still read on every call, and an SDK of another
+shape is left alone."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from analyzer_support import bucket, inventory
+from gatehouse_guard import sdk_tuning
+from gatehouse_guard.policies import POLICIES
+from pulumi.runtime.proto import analyzer_pb2
+from pulumi_policy import EnforcementLevel
+from pulumi_policy import policy as sdk
+
+from pipeline.analyzer import PackSession, StackContext
+from pipeline.analyzer.requests import RequestBuilder, with_root_stack
+from tests.program_support import rendered
+
+CONFIG_PACK = Path(__file__).parent / "fixtures" / "config_pack"
+
+
+@pytest.fixture
+def untuned():
+    """Each test starts and ends with the SDK as shipped."""
+    sdk_tuning.uninstall()
+    yield
+    sdk_tuning.uninstall()
+
+
+def answers(stack: str) -> list[str]:
+    """Every Analyze and the AnalyzeStack answer of the real gatehouse policies, in process."""
+    resources = with_root_stack(rendered(stack))
+    builder = RequestBuilder(resources)
+    servicer = sdk._PolicyAnalyzerServicer("gatehouse", "0.1.0", POLICIES, EnforcementLevel.MANDATORY)
+    out = [str(servicer.Analyze(builder.analyze_request(r), None)) for r in resources]
+    stack_request = analyzer_pb2.AnalyzeStackRequest(resources=[builder.stack_resource(r) for r in resources])
+    return out + [str(servicer.AnalyzeStack(stack_request, None))]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_pack_answers_exactly_as_without_the_tuning(stack, untuned, monkeypatch):
+    monkeypatch.setenv("PULUMI_CONFIG", "{}")
+    before = answers(stack)
+    assert sdk_tuning.install()
+    after = answers(stack)
+    assert after == before
+    if stack == "dev":  # dev has an advisory finding: the comparison covers a reported one
+        assert any("diagnostics" in a for a in before)
+
+
+def test_a_violation_the_tuning_must_not_hide_is_still_reported(untuned):
+    assert sdk_tuning.install()
+    servicer = sdk._PolicyAnalyzerServicer("gatehouse", "0.1.0", POLICIES, EnforcementLevel.MANDATORY)
+    api = next(r for r in rendered("prod").resources if r.type == "aws:apigateway/restApi:RestApi" and r.name == "private-api")
+    weakened = type(api)(**{**api.__dict__, "inputs": {**api.inputs, "endpointConfiguration": {"types": "REGIONAL"}}})
+    response = servicer.Analyze(RequestBuilder((weakened,)).analyze_request(weakened), None)
+    assert any(v.policyName for v in response.diagnostics)
+
+
+def test_runtime_settings_are_configured_once_per_environment(untuned, monkeypatch):
+    calls = []
+    monkeypatch.setattr(sdk._PolicyAnalyzerServicer, "_configure_runtime_settings", lambda self: calls.append(os.environ.get("PULUMI_CONFIG")))
+    assert sdk_tuning.install()
+    servicer = sdk._PolicyAnalyzerServicer("gatehouse", "0.1.0", POLICIES, EnforcementLevel.MANDATORY)
+    monkeypatch.setenv("PULUMI_CONFIG", '{"aws:region": "eu-west-1"}')
+    for _ in range(3):
+        servicer._configure_runtime_settings()
+    monkeypatch.setenv("PULUMI_CONFIG", '{"aws:region": "us-east-1"}')
+    servicer._configure_runtime_settings()
+    assert calls == ['{"aws:region": "eu-west-1"}', '{"aws:region": "us-east-1"}']
+
+
+def test_an_sdk_of_another_shape_is_left_untouched(untuned, monkeypatch):
+    class Elsewhere:  # a servicer without the hooks this tuning expects
+        def Analyze(self, request, context):  # noqa: N802
+            return None
+
+    monkeypatch.setattr(sdk, "_PolicyAnalyzerServicer", Elsewhere)
+    original = sdk.json_format
+    assert sdk_tuning.install() is False
+    assert sdk.json_format is original and not hasattr(Elsewhere, "_gatehouse_tuned")
+
+
+def test_installing_twice_wraps_once(untuned):
+    assert sdk_tuning.install() and sdk_tuning.install()
+    configure = sdk._PolicyAnalyzerServicer._configure_runtime_settings
+    assert not hasattr(configure.__wrapped__, "__wrapped__")
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_over_the_protocol_every_call_still_reads_the_config_and_run_mode(dry_run):
+    """The CLI passes stack config only in the pack's environment: each Analyze must still see it."""
+    context = StackContext(project="demo", stack="dev", dry_run=dry_run, config={"aws:region": "eu-central-1"})
+    resources = [bucket(f"b{i}", acl=f"acl-{i}") for i in range(3)]
+    with PackSession(CONFIG_PACK, context) as session:
+        session.configure(None)
+        result = session.analyze(inventory(*resources))
+    messages = sorted(v.message.split("\n", 1)[1] for v in result.violations if v.policy_name == "seen")
+    assert len(messages) == 4  # the root stack resource and three buckets
+    assert all(f"tuned=True region=eu-central-1 dry_run={dry_run}" in m for m in messages)
+    assert {m.rsplit("acl=", 1)[1] for m in messages} == {"None", "acl-0", "acl-1", "acl-2"}
+    again = sorted(v.message.split("\n", 1)[1] for v in result.violations if v.policy_name == "seen-again")
+    assert again == messages
+    (stack,) = [v.message for v in result.violations if v.policy_name == "seen-stack"]
+    assert stack.endswith("\nstack sees 4 resources, region=eu-central-1")
