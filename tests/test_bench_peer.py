@@ -119,8 +119,14 @@ def test_one_service_synthesises_the_same_architecture(tmp_path):
     assert {s["Effect"] for s in statements} == {"Allow", "Deny"}
     assert all(s["Condition"] for s in statements)
     assert {"Ref": endpoint_id} in api["EndpointConfiguration"]["VpcEndpointIds"]
-    assert sorted(m["HttpMethod"] for _, m in by_type["AWS::ApiGateway::Method"]) == ["GET", "GET", "POST"]
-    assert len(by_type["AWS::Lambda::Function"]) >= 1 and len(by_type["AWS::Logs::LogGroup"]) == 2
+    # The service's three routes and the API's own MOCK `GET /health`.
+    methods = by_type["AWS::ApiGateway::Method"]
+    assert sorted(m["HttpMethod"] for _, m in methods) == ["GET", "GET", "GET", "POST"]
+    assert [m["Integration"]["Type"] for _, m in methods].count("MOCK") == 1
+    # Log groups: the service's, the prober's and the stage's access logs.
+    assert len(by_type["AWS::Logs::LogGroup"]) == 3
+    functions = {f["Handler"]: f for _, f in by_type["AWS::Lambda::Function"] if "Handler" in f}
+    assert "VpcConfig" in functions["prober.handler"] and "VpcConfig" not in functions["security.handler"]
     [(_, balancer)] = by_type["AWS::ElasticLoadBalancingV2::LoadBalancer"]
     assert balancer["Scheme"] == "internal"
     [(_, listener)] = by_type["AWS::ElasticLoadBalancingV2::Listener"]

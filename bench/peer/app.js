@@ -117,6 +117,39 @@ function serviceBackend(scope, name, handler) {
   });
 }
 
+// `GET /health` on every API, answered by API Gateway itself (components/health_route.py).
+function addHealthRoute(api) {
+  api.root.addResource('health').addMethod('GET', new apigw.MockIntegration({
+    requestTemplates: { 'application/json': JSON.stringify({ statusCode: 200 }) },
+    integrationResponses: [{ statusCode: '200', responseTemplates: { 'application/json': JSON.stringify({ status: 'ok' }) } }],
+  }), { methodResponses: [{ statusCode: '200' }] });
+}
+
+// The in-VPC prober (components/prober.py): its own log group, no ingress, HTTPS out to the VPC.
+function prober(scope, vpc, subnets) {
+  const functionName = `gatehouse-${DEV.stack}-prober`;
+  const logGroup = new logs.LogGroup(scope, 'prober-logs', { logGroupName: `/aws/lambda/${functionName}`, retention: DEV.logRetention });
+  const role = new iam.Role(scope, 'prober-role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${logGroup.logGroupArn}:*`] }));
+  const group = new ec2.SecurityGroup(scope, 'prober-sg', { vpc, description: 'gatehouse prober: no ingress; HTTPS out to the VPC only', allowAllOutbound: false });
+  group.addEgressRule(ec2.Peer.ipv4(DEV.vpcCidr), ec2.Port.tcp(443), `HTTPS to the VPC (${DEV.vpcCidr})`);
+  // CDK adds the ENI permissions (AWSLambdaVPCAccessExecutionRole) itself for a function in a VPC.
+  return new lambda.Function(scope, 'prober', {
+    functionName,
+    runtime: lambda.Runtime.PYTHON_3_14,
+    handler: 'prober.handler',
+    code: lambda.Code.fromAsset(FUNCTIONS_DIR),
+    memorySize: 256,
+    timeout: cdk.Duration.seconds(30),
+    loggingFormat: lambda.LoggingFormat.JSON,
+    logGroup,
+    role,
+    vpc,
+    vpcSubnets: subnets,
+    securityGroups: [group],
+  });
+}
+
 function buildStack(app, services) {
   const stack = new cdk.Stack(app, `gatehouse-${DEV.stack}`);
   const allowedCidrs = [DEV.vpcCidr, ...DEV.vpnCidrs];
@@ -166,6 +199,9 @@ function buildStack(app, services) {
       resource.addMethod(method, integration);
     }
   }
+
+  for (const api of [privateApi, publicApi]) if (api) addHealthRoute(api);
+  prober(stack, vpc, isolated);
 
   // The private custom domain behind an internal ALB (seed 004).
   const validationZone = route53.HostedZone.fromHostedZoneAttributes(stack, 'validation-zone', {
