@@ -80,7 +80,7 @@ def test_lower_tiers_relax_only_what_exposes_nothing():
         config = json.loads((CONFIG_DIR / f"{stack_name}.json").read_text())
         advisory = {n for n, c in config.items() if c["enforcementLevel"] == "advisory"}
         assert advisory - ADVISORY_EVERYWHERE == {
-            "alb-listener-tls", "alb-deletion-protection", "custom-domain-tls"}
+            "alb-listener-tls", "alb-listener-rules-tls", "alb-deletion-protection", "custom-domain-tls"}
 
 
 LB = "aws:lb/loadBalancer:LoadBalancer"

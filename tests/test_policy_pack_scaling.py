@@ -59,6 +59,7 @@ VIOLATING = {
     "alb-internal": (load_balancer.LOAD_BALANCER, {"internal": False}),
     "alb-listener-tls": (load_balancer.LISTENER, {"protocol": "HTTP", "defaultActions": [{"type": "forward"}]}),
     "alb-deletion-protection": (load_balancer.LOAD_BALANCER, {"enableDeletionProtection": False}),
+    "alb-targets-private": (load_balancer.TARGET_GROUP_ATTACHMENT, {"targetId": "8.8.8.8"}),
     "custom-domain-tls": (custom_domain.DOMAIN_NAME, {"securityPolicy": "TLS_1_0"}),
     "lambda-function-url-auth": (backdoors.FUNCTION_URL, {"authorizationType": "NONE"}),
     "lambda-permission-scoped": (backdoors.PERMISSION, {"principal": "*"}),

@@ -64,7 +64,8 @@ def test_unknown_endpoint_type_is_unresolved():
 
 
 def routing_messages(resources) -> list[str]:
-    return [f.message for f in check_gateway_mixing(resources)]
+    """Route findings only (the stack's invoke permissions are judged by the same rule)."""
+    return [f.message for f in check_gateway_mixing(resources) if f.message.startswith("Integration ")]
 
 
 def test_baseline_routing_passes():

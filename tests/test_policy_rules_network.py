@@ -102,7 +102,7 @@ def test_adopted_vpc_uses_configured_cidr():
 
 def test_endpoint_without_groups_gets_the_default_group():
     [message] = messages(changed(stack(), "execute-api", securityGroupIds=[]))
-    assert "no securityGroupIds" in message and "default security group" in message
+    assert "has no security groups attached" in message and "default security group" in message
 
 
 def test_group_not_managed_by_the_stack_cannot_be_checked():

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+# pulumi-aws publishes the same load balancer resources under several modules: `aws:alb/*` (the
+# ALB-named module, whose classes alias `aws:applicationloadbalancing/*`) and `aws:lb/*` (alias
+# `aws:elasticloadbalancingv2/*`) are one elbv2 API. Rules name the `aws:lb/*` token only.
+_SAME_AS_LB = ("aws:alb/", "aws:applicationloadbalancing/", "aws:elasticloadbalancingv2/")
+
+
+def canonical_type(type_: str) -> str:
+    """The one type token a rule names for `type_` (`aws:alb/listener:Listener` -> `aws:lb/...`)."""
+    for prefix in _SAME_AS_LB:
+        if type_.startswith(prefix):
+            return "aws:lb/" + type_[len(prefix):]
+    return type_
 
 
 @dataclass(frozen=True)
@@ -18,6 +31,9 @@ class Resource:
     # property name -> URNs of the resources that value came from; the only join that still
     # works during a preview, when the ids of new resources are unknown.
     property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "type", canonical_type(self.type))
 
     @property
     def label(self) -> str:
@@ -82,3 +98,24 @@ class ReferenceIndex:
             self._by_value[v] for v in as_list(source.props.get(prop)) if isinstance(v, str) and v in self._by_value
         ]
         return self._targets[min(hits)] if hits else None
+
+
+class StackIndex:
+    """A stack's resources grouped by (canonical) type, built once per stack rule call so each
+    rule looks up the types it reads instead of scanning every resource per resource."""
+
+    def __init__(self, resources: Iterable[Resource]) -> None:
+        self.resources = list(resources)
+        self._by_type: dict[str, list[Resource]] = {}
+        for resource in self.resources:
+            self._by_type.setdefault(resource.type, []).append(resource)
+
+    def of(self, *types: str) -> list[Resource]:
+        if len(types) == 1:
+            return self._by_type.get(types[0], [])
+        return [r for t in types for r in self._by_type.get(t, [])]
+
+
+def text_values(value: Any) -> list[str]:
+    """The strings in a scalar or list prop (unknowns and other types dropped)."""
+    return [v for v in as_list(value) if isinstance(v, str)]

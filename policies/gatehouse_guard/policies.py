@@ -20,12 +20,13 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from gatehouse_guard.model import Finding, Resource
+from gatehouse_guard.model import Finding, Resource, canonical_type
 from gatehouse_guard.rules import (
     api_exposure,
     backdoors,
     custom_domain,
     endpoint_network,
+    front_doors,
     load_balancer,
     observability,
     resource_policy,
@@ -69,6 +70,11 @@ VPC_CIDR = {
     "default": "",
     "description": "The VPC CIDR when the stack adopts its VPC (a created VPC's cidrBlock wins)",
 }
+VPC_EXTRA_CIDRS = {
+    **_CIDRS,
+    "description": "The adopted VPC's other ranges: secondary IPv4 blocks and, dual-stack, its "
+    "IPv6 blocks (a created VPC's own blocks win)",
+}
 VPN_CIDRS = {
     **_CIDRS,
     "description": "VPN ranges: admitted callers in a lower tier; in prod, probes that must be "
@@ -111,7 +117,7 @@ def resource_policy_of(
     types = frozenset(applies_to)
 
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        if args.resource_type not in types:
+        if canonical_type(args.resource_type) not in types:
             return
         config = settings(properties, args.get_config())
         resource = Resource(args.resource_type, args.name, plain_props(args.props), args.urn)
@@ -159,6 +165,7 @@ def _resource_policy_settings(config: Mapping[str, Any]) -> resource_policy.Sett
         vpc_cidr=config["vpcCidr"],
         vpn_cidrs=tuple(config["vpnCidrs"]),
         consumer_cidrs=tuple(config["consumerCidrs"]),
+        vpc_extra_cidrs=tuple(config["vpcExtraCidrs"]),
     )
 
 
@@ -166,6 +173,20 @@ def _endpoint_extra_cidrs(config: Mapping[str, Any]) -> tuple[str, ...]:
     # VPN developers reach the endpoint directly only in a lower tier; prod admits no VPN range.
     vpn = tuple(config["vpnCidrs"]) if config["tier"] == LOWER else ()
     return (*config["consumerCidrs"], *vpn)
+
+
+def _network_settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Who may reach the endpoint and the ALB on the network, for the security-group rules."""
+    return {
+        "vpc_cidr": config["vpcCidr"],
+        "vpc_extra_cidrs": tuple(config["vpcExtraCidrs"]),
+        "extra_cidrs": _endpoint_extra_cidrs(config),
+        "vpn_cidrs": tuple(config["vpnCidrs"]),
+    }
+
+
+_NETWORK = {"vpcCidr": VPC_CIDR, "vpcExtraCidrs": VPC_EXTRA_CIDRS, "vpnCidrs": VPN_CIDRS,
+            "consumerCidrs": CONSUMER_CIDRS}
 
 
 POLICIES = [
@@ -181,20 +202,17 @@ POLICIES = [
         "private-api-resource-policy",
         "PRIVATE APIs and private domains have a resource policy that admits only our callers.",
         lambda rs, c: resource_policy.check_resource_policies(rs, _resource_policy_settings(c)),
-        properties={
-            "allowedEndpointIds": ALLOWED_ENDPOINT_IDS,
-            "vpcCidr": VPC_CIDR,
-            "vpnCidrs": VPN_CIDRS,
-            "consumerCidrs": CONSUMER_CIDRS,
-        },
+        properties={"allowedEndpointIds": ALLOWED_ENDPOINT_IDS, **_NETWORK},
     ),
     stack_policy_of(
+        # One policy for both gates to the private API: the same networks, the same config.
         "endpoint-security-group",
-        "The execute-api endpoint's security group admits only tcp/443 from the VPC CIDR.",
-        lambda rs, c: endpoint_network.check_endpoint_security_groups(
-            rs, vpc_cidr=c["vpcCidr"], extra_cidrs=_endpoint_extra_cidrs(c)
-        ),
-        properties={"vpcCidr": VPC_CIDR, "vpnCidrs": VPN_CIDRS, "consumerCidrs": CONSUMER_CIDRS},
+        "The execute-api endpoint's and the ALB's security groups admit only the VPC and consumers.",
+        lambda rs, c: [
+            *endpoint_network.check_endpoint_security_groups(rs, **_network_settings(c)),
+            *load_balancer.check_alb_security_groups(rs, **_network_settings(c)),
+        ],
+        properties=_NETWORK,
     ),
     resource_policy_of(
         "alb-internal",
@@ -208,6 +226,19 @@ POLICIES = [
         "ALB listeners serve HTTPS with TLS 1.2 or stronger, or only redirect HTTP to HTTPS.",
         lambda r, c: load_balancer.check_listener_tls(r),
         applies_to=(load_balancer.LISTENER,),
+    ),
+    stack_policy_of(
+        "alb-listener-rules-tls",
+        "Rules on a plain-HTTP listener only redirect to HTTPS, never forward.",
+        lambda rs, c: load_balancer.check_listener_rules_tls(rs),
+        severity=Severity.HIGH,
+    ),
+    resource_policy_of(
+        "alb-targets-private",
+        "Load balancer targets are private addresses inside the VPC, never public IPs.",
+        lambda r, c: load_balancer.check_target_attachment(r),
+        applies_to=(load_balancer.TARGET_GROUP_ATTACHMENT,),
+        severity=Severity.CRITICAL,
     ),
     resource_policy_of(
         "alb-deletion-protection",
@@ -237,8 +268,13 @@ POLICIES = [
         severity=Severity.CRITICAL,
     ),
     stack_policy_of(
+        "private-backend-front-doors",
+        "No public API, CDN, accelerator or public DNS record leads to the private side.",
+        lambda rs, c: front_doors.check_front_doors(rs),
+    ),
+    stack_policy_of(
         "no-mixed-gateways",
-        "A private service is routed only from the PRIVATE API, a public one only from public.",
+        "A private function is routed from, and grants invoke to, the PRIVATE API only.",
         lambda rs, c: routing.check_gateway_mixing(rs),
     ),
     resource_policy_of(

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from functools import partial
 
-from gatehouse_guard.model import Finding, Resource, as_list, refers_to
-from gatehouse_guard.rules.unknowns import Unresolved, checked, is_unknown, require, require_known
+from gatehouse_guard.model import Finding, Resource, StackIndex, refers_to
+from gatehouse_guard.rules.security_groups import (
+    VPC,
+    Attached,
+    SecurityGroups,
+    port,
+    rule_problem,
+    vpc_cidrs,
+)
+from gatehouse_guard.rules.unknowns import Unresolved, checked
 
-VPC = "aws:ec2/vpc:Vpc"
 VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
-SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
-SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
-SG_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-_TCP = {"tcp", "6"}
 
 
 def is_execute_api_endpoint(resource: Resource) -> bool:
@@ -38,196 +39,111 @@ def check_endpoint_private_dns(endpoint: Resource) -> Iterator[Finding]:
         )
 
 
-@dataclass(frozen=True)
-class IngressRule:
-    source: str  # what declared it, for the message
-    protocol: str
-    from_port: int | None
-    to_port: int | None
-    cidrs: tuple[str, ...]
-    other_sources: tuple[str, ...]  # prefix lists: cannot be bounded by a CIDR check
-
-
-def _ingress(source, protocol, from_port, to_port, cidrs, others) -> IngressRule:
-    # Unknown parts stay UNKNOWN: `_rule_problem` judges what is known first (a preview must
-    # still fail on a known bad port or CIDR) and only then gives up on the rest.
-    return IngressRule(
-        source, protocol if is_unknown(protocol) else str(protocol or "").lower(), from_port, to_port,
-        tuple(c for c in cidrs if c), tuple(o for o in others if o),
-    )
-
-
-def _inline_rules(sg: Resource) -> list[IngressRule]:
-    rules = []
-    for i, rule in enumerate(as_list(require_known(sg.props.get("ingress"), "ingress"))):
-        if is_unknown(rule):
-            rules.append(_ingress(f"{sg.label} ingress[{i}]", rule, rule, rule, [rule], []))
-            continue
-        rules.append(
-            _ingress(
-                f"{sg.label} ingress[{i}]",
-                rule.get("protocol"),
-                rule.get("fromPort"),
-                rule.get("toPort"),
-                as_list(rule.get("cidrBlocks")) + as_list(rule.get("ipv6CidrBlocks")),
-                as_list(rule.get("prefixListIds")),
-            )
-        )
-    return rules
-
-
-def _separate_rules(sg: Resource, resources: Sequence[Resource]) -> list[IngressRule]:
-    rules = []
-    for r in resources:
-        if r.type == SG_RULE and r.props.get("type") == "ingress":
-            if refers_to(r, "securityGroupId", sg, "id"):
-                rules.append(
-                    _ingress(
-                        r.label,
-                        r.props.get("protocol"),
-                        r.props.get("fromPort"),
-                        r.props.get("toPort"),
-                        as_list(r.props.get("cidrBlocks")) + as_list(r.props.get("ipv6CidrBlocks")),
-                        as_list(r.props.get("prefixListIds")),
-                    )
-                )
-        elif r.type == SG_INGRESS_RULE and refers_to(r, "securityGroupId", sg, "id"):
-            rules.append(
-                _ingress(
-                    r.label,
-                    r.props.get("ipProtocol"),
-                    r.props.get("fromPort"),
-                    r.props.get("toPort"),
-                    [r.props.get("cidrIpv4"), r.props.get("cidrIpv6")],
-                    [r.props.get("prefixListId")],
-                )
-            )
-    return rules
-
-
-def _within(cidr: str, allowed: Sequence[str]) -> bool:
-    try:
-        net = ipaddress.ip_network(cidr, strict=False)
-    except ValueError:
-        return False
-    for allowed_cidr in allowed:
-        outer = ipaddress.ip_network(allowed_cidr, strict=False)
-        if net.version == outer.version and net.subnet_of(outer):
-            return True
-    return False
-
-
-def _port(value) -> str:
-    # The engine sends numbers as floats (protobuf Struct): show 443, not 443.0.
-    if is_unknown(value):
-        return "(unknown)"
-    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-
-
-def _rule_problem(rule: IngressRule, allowed: Sequence[str]) -> str | None:
-    """What the rule admits beyond tcp/443 from `allowed`, judged on its known parts; raises
-    Unresolved only when no known part is wrong and an unknown one could be."""
-    ports = (rule.from_port, rule.to_port)
-    if not is_unknown(rule.protocol) and rule.protocol not in _TCP:
-        what = "all protocols and ports" if rule.protocol in ("-1", "all") else rule.protocol
-        return f"admits {what}"
-    # A range with one known end other than 443 admits that port, whatever the other end is.
-    if any(not is_unknown(port) and port != 443 for port in ports):
-        return f"admits tcp ports {_port(rule.from_port)}-{_port(rule.to_port)}"
-    admits = "tcp/443" if not any(map(is_unknown, (rule.protocol, *ports))) else "traffic"
-    outside = [c for c in rule.cidrs if not is_unknown(c) and not _within(str(c), allowed)]
-    if outside:
-        return f"admits {admits} from {', '.join(map(str, outside))}"
-    prefix_lists = [o for o in rule.other_sources if not is_unknown(o)]
-    if prefix_lists:
-        return f"admits {admits} from prefix list {', '.join(prefix_lists)}"
-    require([rule.protocol, *ports, *rule.cidrs, *rule.other_sources],
-            f"{rule.source} (protocol, ports, sources)")
-    return None
-
-
-def _vpc_cidr(endpoint: Resource, resources: Sequence[Resource], configured: str) -> str:
-    vpcs = [r for r in resources if r.type == VPC and refers_to(endpoint, "vpcId", r, "id")]
-    if vpcs:
-        return require(vpcs[0].props.get("cidrBlock"), "the VPC's cidrBlock")
+def vpc_ranges(
+    index: StackIndex, endpoint: Resource | None, configured: str, configured_extra: Sequence[str] = ()
+) -> list[str]:
+    """The ranges inside the endpoint's VPC: a VPC the stack creates gives its own (IPv4 and
+    IPv6, secondary blocks included); an adopted one comes from the config. Raises _NoVpcCidr."""
+    vpcs = index.of(VPC)
+    vpc = next((v for v in vpcs if endpoint is not None and refers_to(endpoint, "vpcId", v, "id")), None)
+    if vpc is None and endpoint is None and len(vpcs) == 1:
+        vpc = vpcs[0]
+    if vpc is not None:
+        return vpc_cidrs(index, vpc)
     if configured:
-        return configured
-    raise _NoVpcCidr()
+        return [configured, *configured_extra]
+    raise NoVpcCidr()
 
 
-class _NoVpcCidr(Exception):
+class NoVpcCidr(Exception):
     pass
 
 
 def check_endpoint_security_groups(
-    resources: Sequence[Resource], *, vpc_cidr: str = "", extra_cidrs: Sequence[str] = ()
+    resources: Sequence[Resource], *, vpc_cidr: str = "", extra_cidrs: Sequence[str] = (),
+    vpc_extra_cidrs: Sequence[str] = (), vpn_cidrs: Sequence[str] = (),
 ) -> list[Finding]:
-    """Every execute-api endpoint's groups admit only tcp/443 from the VPC (+ `extra_cidrs`)."""
-    groups = [r for r in resources if r.type == SECURITY_GROUP]
+    """Every execute-api endpoint's effective ingress admits only tcp/443 from the VPC (+
+    `extra_cidrs`); `vpn_cidrs` only name what a finding admits."""
+    index = StackIndex(resources)
+    groups = SecurityGroups(index)
     findings: list[Finding] = []
-    for endpoint in filter(is_execute_api_endpoint, resources):
+    for endpoint in filter(is_execute_api_endpoint, index.of(VPC_ENDPOINT)):
         findings.extend(
-            checked(partial(_check_endpoint, resources=resources, groups=groups,
-                            vpc_cidr=vpc_cidr, extra_cidrs=extra_cidrs), endpoint)
+            checked(partial(_check_endpoint, index=index, groups=groups, vpc_cidr=vpc_cidr,
+                            vpc_extra_cidrs=vpc_extra_cidrs, extra_cidrs=extra_cidrs,
+                            vpn_cidrs=vpn_cidrs), endpoint)
         )
     return findings
 
 
 def _check_endpoint(
-    endpoint: Resource,
-    *,
-    resources: Sequence[Resource],
-    groups: Sequence[Resource],
-    vpc_cidr: str,
-    extra_cidrs: Sequence[str],
+    endpoint: Resource, *, index: StackIndex, groups: SecurityGroups, vpc_cidr: str,
+    vpc_extra_cidrs: Sequence[str], extra_cidrs: Sequence[str], vpn_cidrs: Sequence[str],
 ) -> Iterator[Finding]:
+    yield from gate_findings(
+        endpoint, groups.of_endpoint(endpoint), f"execute-api endpoint {endpoint.label}",
+        index=index, groups=groups, endpoint=endpoint, ports=(443,), vpc_cidr=vpc_cidr,
+        vpc_extra_cidrs=vpc_extra_cidrs, extra_cidrs=extra_cidrs, vpn_cidrs=vpn_cidrs,
+    )
+
+
+def gate_findings(
+    owner: Resource, attached: Attached, role: str, *, index: StackIndex, groups: SecurityGroups,
+    endpoint: Resource | None, ports: Sequence[int], vpc_cidr: str, vpc_extra_cidrs: Sequence[str],
+    extra_cidrs: Sequence[str], vpn_cidrs: Sequence[str], note: str = "",
+) -> Iterator[Finding]:
+    """`owner`'s effective ingress (the groups `attached` to it) admits only tcp on `ports` from
+    the endpoint's VPC and `extra_cidrs`; `role` names the owner in messages."""
     try:
-        cidr = _vpc_cidr(endpoint, resources, vpc_cidr)
-    except _NoVpcCidr:
+        cidrs = vpc_ranges(index, endpoint, vpc_cidr, vpc_extra_cidrs)
+    except NoVpcCidr:
         yield Finding(
-            f"{endpoint.label}: the VPC is not created by this stack and the policy config has "
-            "no vpcCidr, so its security group cannot be checked; set vpcCidr",
-            endpoint.urn or None,
+            f"{owner.label}: the VPC is not created by this stack and the policy config has "
+            "no vpcCidr, so its security groups cannot be checked; set vpcCidr",
+            owner.urn or None,
         )
         return
-    allowed = [cidr, *extra_cidrs]
-    ids = as_list(endpoint.props.get("securityGroupIds"))
-    attached = [sg for sg in groups if refers_to(endpoint, "securityGroupIds", sg, "id")]
-    if not ids and not attached:
-        yield Finding(
-            f"{endpoint.label} has no securityGroupIds, so the VPC's default security group "
-            f"applies; attach a dedicated group admitting only tcp/443 from {', '.join(allowed)}",
-            endpoint.urn or None,
-        )
-    known_ids = {sg.props.get("id") for sg in attached}
-    foreign = [i for i in ids if not is_unknown(i) and i not in known_ids]
-    if foreign:
-        yield Finding(
-            f"{endpoint.label} uses security group(s) {', '.join(foreign)} not managed by this "
-            "stack, whose rules cannot be checked; allowed: groups this stack declares",
-            endpoint.urn or None,
-        )
+    allowed = [*cidrs, *extra_cidrs]
+    shown = (f"tcp/{'/'.join(port(p) for p in ports)} from "
+             + ", ".join(c for c in allowed if not c.startswith("pending-")))
+    yield from attachment_findings(owner, attached, shown)
     # Whatever cannot be judged yet is reported last, after every known rule is judged.
-    unresolved: Unresolved | None = None
-    if len(attached) < len(ids) - len(foreign):
-        unresolved = Unresolved("a security group id in securityGroupIds")
-    allowed_text = f"tcp/443 from {', '.join(allowed)}"
-    for sg in attached:
+    unresolved = Unresolved(attached.pending_what) if attached.pending else None
+    for sg in attached.groups:
         try:
-            rules = _inline_rules(sg)
+            rules = groups.ingress(sg)
         except Unresolved as exc:
             unresolved, rules = unresolved or exc, []
-        for rule in rules + _separate_rules(sg, resources):
+        for rule in rules:
             try:
-                problem = _rule_problem(rule, allowed)
+                problem = rule_problem(rule, allowed, ports=ports, groups=groups, vpn_cidrs=vpn_cidrs)
             except Unresolved as exc:
                 unresolved = unresolved or exc
                 continue
             if problem:
                 yield Finding(
-                    f"{sg.label}, the security group of execute-api endpoint "
-                    f"{endpoint.label}, {problem} (via {rule.source}); allowed: {allowed_text}",
+                    f"{sg.label}, the security group of {role}, {problem} (via {rule.source})"
+                    f"{note}; allowed: {shown}",
                     sg.urn or None,
                 )
     if unresolved is not None:
         raise unresolved
+
+
+def attachment_findings(owner: Resource, attached: Attached, allowed_text: str) -> Iterator[Finding]:
+    """No group at all (the VPC's default group applies) or groups whose rules are not here;
+    references still unknown are the caller's to defer (`Attached.pending`)."""
+    if not attached.declared:
+        yield Finding(
+            f"{owner.label} has no security groups attached (securityGroupIds, securityGroups, "
+            "or an attachment resource), so the VPC's default security group applies; attach a "
+            f"dedicated group admitting only {allowed_text}",
+            owner.urn or None,
+        )
+    if attached.foreign:
+        yield Finding(
+            f"{owner.label} uses security group(s) {', '.join(attached.foreign)} not managed by this "
+            "stack, whose rules cannot be checked; allowed: groups this stack declares",
+            owner.urn or None,
+        )
