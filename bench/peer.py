@@ -11,20 +11,17 @@ and exits 0: the peer is a comparison, not a gate.
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench import machine
 from bench.__main__ import _bounded, _sizes
-from bench.measure import BenchError, Summary, run_child, summarize
+from bench.measure import BenchError, Summary, run_child, run_json_child, summarize
 from bench.synthetic import write_project
 
 PEER_DIR = Path(__file__).resolve().parent / "peer"
@@ -76,19 +73,8 @@ def run_peer(services: int, outdir: Path, *, builtin_validation: bool = False, t
     # A fresh assembly directory per run, so no run reuses another's staged assets.
     shutil.rmtree(outdir, ignore_errors=True)
     cpu_before = children_cpu()
-    started = time.perf_counter()
-    try:
-        done = subprocess.run(command, cwd=PEER_DIR, capture_output=True, text=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        raise BenchError(f"cdk synth of {services} services took over {timeout:.0f}s") from None
-    wall = time.perf_counter() - started
+    result, wall = run_json_child(command, PEER_DIR, f"cdk synth of {services} services", timeout=timeout)
     cpu = children_cpu() - cpu_before
-    lines = done.stdout.strip().splitlines()
-    if done.returncode != 0 or not lines:
-        # node prints the offending line of minified library code: keep each line short.
-        tail = "\n".join(line[:300] for line in done.stderr.strip().splitlines()[-15:])
-        raise BenchError(f"cdk synth of {services} services exited with code {done.returncode}:\n{tail}")
-    result = json.loads(lines[-1])
     return PeerSample(
         resources=result["resources"],
         wall=wall,

@@ -3,11 +3,12 @@ numbers right, and, only where node and bench/peer/node_modules exist, the peer 
 same architecture as our program. No timing assertions; `make test` needs neither node nor npm."""
 
 import json
+import sys
 
 import pytest
 
 from bench import peer
-from bench.measure import Sample, summarize
+from bench.measure import BenchError, Sample, run_json_child, summarize
 from bench.peer import (
     PEER_DIR,
     PEER_PACKAGES,
@@ -159,3 +160,13 @@ def test_the_peer_is_pinned_exactly_by_its_lock_file():
 def test_node_modules_is_never_committed():
     ignored = (PEER_DIR.parent.parent / ".gitignore").read_text().splitlines()
     assert "bench/peer/node_modules/" in ignored
+
+
+def test_a_failing_run_says_what_failed_with_a_short_stderr_tail(tmp_path):
+    # node quotes a whole line of minified library code when it throws: the tail stays readable.
+    command = [sys.executable, "-c", "import sys; sys.stderr.write('x' * 5000 + '\\nTypeError: boom\\n'); sys.exit(1)"]
+    with pytest.raises(BenchError) as failure:
+        run_json_child(command, tmp_path, "cdk synth of 3 services", timeout=60)
+    message = str(failure.value)
+    assert message.startswith("cdk synth of 3 services exited with code 1")
+    assert "TypeError: boom" in message and max(len(line) for line in message.splitlines()) <= 300
