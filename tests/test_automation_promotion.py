@@ -63,7 +63,8 @@ def test_promote_checks_the_source_then_previews_and_updates_the_target(env):
 def test_a_source_that_moved_on_to_a_descendant_still_promotes_the_commit(env):
     """Ancestry, not equality: a later push may already have deployed dev again."""
     promoted = env.commit
-    env.fake.deployed("dev", env.new_commit("later push"))
+    env.fake.deployed("dev", promoted)  # deployed and verified
+    env.fake.deployed("dev", env.new_commit("later push"), verified=False)
     env.checkout(promoted)
 
     assert env.run("promote", "--from", "dev", "--to", "staging") == ExitCode.OK
@@ -108,8 +109,9 @@ def test_rerunning_an_old_promotion_cannot_take_the_target_back(env, capsys):
     """The attack of issue 9: an old run whose commit dev still contains must not overwrite
     the newer commit staging runs."""
     old = env.commit
+    env.fake.deployed("dev", old)  # verified back then
     newer = env.new_commit("newer")
-    env.fake.deployed("dev", newer)
+    env.fake.deployed("dev", newer, verified=False)
     env.fake.deployed("staging", newer)
     env.checkout(old)
 
@@ -126,3 +128,20 @@ def test_a_short_commit_tag_from_an_older_pipeline_is_the_same_commit(env, tmp_p
     env.fake.deployed("dev", env.commit[:7], git_head=env.commit)
 
     assert env.run("promote", "--from", "dev", "--to", "staging", "--plan", str(plan)) == ExitCode.OK
+
+
+@pytest.mark.parametrize(("verified", "reason"), [
+    (None, "dev has not been verified (gatehouse:verified is not set)"),
+    ("other", "dev was last verified at {other}, not {commit}"),
+], ids=["never-verified", "verified-elsewhere"])
+def test_a_commit_not_proven_live_on_the_source_is_not_promoted(env, capsys, verified, reason):
+    """Issue 13: `pipeline verify` tags what it proved; only that commit moves on."""
+    env.fake.deployed("dev", env.commit, verified=False)
+    if verified == "other":
+        env.fake.state["stacks"]["dev"]["tags"]["gatehouse:verified"] = OTHER_COMMIT
+
+    assert env.run("promote", "--from", "dev", "--to", "staging") == ExitCode.FAILED
+
+    assert reason.format(other=OTHER_COMMIT, commit=env.commit) in capsys.readouterr().err
+    assert "gatehouse:commit" not in env.fake.load()["stacks"]["staging"]["tags"]
+    assert not [c for c in env.fake.calls() if c[1] in ("preview", "up")]

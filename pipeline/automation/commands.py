@@ -16,6 +16,7 @@ from pipeline.automation.promotion import check_step, load_order, source_problem
 from pipeline.automation.provenance import Provenance, check_forward, checked_out
 from pipeline.automation.reports import Report
 from pipeline.automation.review import open_prs, run_review
+from pipeline.automation.verification import verification_problem
 from pipeline.automation.workspace import check_stack_name
 from pipeline.errors import UsageError
 
@@ -147,10 +148,13 @@ def run_promote(args: argparse.Namespace) -> int:
                           f"the commit {args.source} runs, and uncommitted changes are not it")
         report.commit = source.stamp
         from_run = StackRun.open(settings, args.source, report)
+        tags = from_run.stack.list_tags()
         problem = source_problem(
-            args.source, source.commit, from_run.stack.list_tags(), from_run.last_update(),
+            args.source, source.commit, tags, from_run.last_update(),
             contains=lambda older, newer: git_history.is_ancestor(settings.work_dir, older, newer),
             exact=plan is not None)
+        # Only a commit proven live on the source (pipeline verify) moves on.
+        problem = problem or verification_problem(args.source, source.commit, tags)
         if problem:
             raise Refused(f"cannot promote {args.source} to {args.target}: {problem}")
         report.notes.append(f"{args.source} runs {source.commit} (or a descendant), last update succeeded")

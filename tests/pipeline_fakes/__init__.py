@@ -77,11 +77,14 @@ class FakePulumi:
         self.state["lock"] = {"times": times, "holder": holder}
 
     def deployed(self, stack: str, commit: str | None, result: str = "succeeded",
-                 git_head: str | None = None) -> None:
-        """Give `stack` a last update with `result`, tagged with `commit`."""
+                 git_head: str | None = None, verified: bool = True) -> None:
+        """Give `stack` a last update with `result`, tagged with `commit` (and, unless told
+        otherwise, `gatehouse:verified` as `pipeline verify` leaves it after a good deploy)."""
         entry = self.state["stacks"][stack]
         if commit is not None:
             entry["tags"]["gatehouse:commit"] = commit
+            if verified and result == "succeeded":
+                entry["tags"]["gatehouse:verified"] = commit
         environment = {"exec.kind": "auto.local", **({"git.head": git_head} if git_head else {})}
         entry["history"].insert(0, {
             "version": len(entry["history"]) + 1, "kind": "update", "result": result,
