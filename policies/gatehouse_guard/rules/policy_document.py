@@ -6,8 +6,8 @@ the CLI runs stack policies only once every resource exists, but resource polici
 resource's inputs just before it is created. This rule is that earlier look: whenever the
 document is known (an update before create, or a preview), it is evaluated against the same
 callers `private-api-resource-policy` derives, with "ours" taken from the document itself: the
-endpoints its Allow statements name by equality (aws:SourceVpce, and the VPC of aws:SourceVpc)
-plus allowedEndpointIds. Whether a named endpoint really is this stack's is not knowable from one
+endpoints (and VPCs) its Allow statements admit by equality or its Deny statements exempt, plus
+allowedEndpointIds. Whether a named endpoint really is this stack's is not knowable from one
 resource's inputs; the stack policy decides that once the update has registered everything.
 """
 
@@ -111,12 +111,12 @@ def _judge(resource: Resource, source: PolicySource, settings: Settings) -> Iter
             "absent for calls through a VPC endpoint, so the condition never does what it says; "
             "use aws:VpcSourceIp", urn,
         )
-    endpoints, vpcs = named_in_allows(document)
+    endpoints, vpcs = named_as_ours(document)
     ours = (*endpoints, *settings.allowed_endpoint_ids)
     if not ours and not vpcs:
         yield Finding(
-            f"{label}: its resource policy names no execute-api endpoint (no Allow statement "
-            "conditions on aws:SourceVpce or aws:SourceVpc) and allowedEndpointIds is empty, so "
+            f"{label}: its resource policy names no execute-api endpoint (no Allow admits one by "
+            "aws:SourceVpce or aws:SourceVpc, no Deny exempts one) and allowedEndpointIds is empty, so "
             "it does not say who may call a PRIVATE API; allowed: an Allow for our endpoint by "
             "aws:SourceVpce and a Deny for every other", urn,
         )
@@ -135,27 +135,30 @@ def _judge(resource: Resource, source: PolicySource, settings: Settings) -> Iter
         yield Finding(
             f"{label}: its resource policy lets in scenario '{scenario.name}' "
             f"({scenario.description}): {decision} via {', '.join(via) or 'no statement id'}; "
-            f"allowed: only the endpoints its Allow statements name and allowedEndpointIds "
+            f"allowed: only the endpoints it names as ours and allowedEndpointIds "
             f"({named})" + (", and no VPN client in prod" if settings.tier == "prod" else "")
             + f"; whether those are this stack's endpoints {STACK_POLICY} checks once the "
             "update has created them", urn,
         )
 
 
-def named_in_allows(document: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(endpoint ids, VPC ids) that Allow statements admit by equality: the callers the document
-    itself calls ours. Wildcard values are not names (the wildcard probes try them)."""
+def named_as_ours(document: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(endpoint ids, VPC ids) the document itself calls ours: those an Allow admits by equality
+    (aws:SourceVpce, aws:SourceVpc) and those a Deny exempts by negated equality -- AWS's own
+    example private API policy allows `*` and names the endpoint only in its
+    `StringNotEquals` Deny. Wildcard values are no names (the wildcard probes try them)."""
     endpoints: dict[str, None] = {}
     vpcs: dict[str, None] = {}
     for statement in statements(document):
-        if statement.get("Effect") != "Allow":
+        effect = statement.get("Effect")
+        if effect not in ("Allow", "Deny"):
             continue
         for operator, key, values in condition_keys(statement):
             try:
                 parsed = parse_operator(str(operator))
             except ConditionError:
                 continue  # the evaluator refuses it with its own message
-            if parsed.negated or parsed.base not in _EQUALITY:
+            if parsed.negated != (effect == "Deny") or parsed.base not in _EQUALITY:
                 continue
             target = {"aws:sourcevpce": endpoints, "aws:sourcevpc": vpcs}.get(str(key).lower())
             for value in as_list(values) if target is not None else ():
