@@ -168,15 +168,15 @@ def named_as_ours(document: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[s
 
 
 def _vpc_ranges(document: Mapping[str, Any], settings: Settings) -> tuple[str, tuple[str, ...]]:
-    """(VPC CIDR, other VPC ranges). A stack that creates its VPC configures no vpcCidr, and one
-    resource's inputs do not carry it: then the ranges the document names by aws:VpcSourceIp
-    stand for the VPC (the stack policy compares them with the real VPC afterwards). VPN
-    callers are probed from vpnCidrs whatever the document names."""
-    if settings.vpc_cidr:
-        return settings.vpc_cidr, settings.vpc_extra_cidrs
+    """(VPC CIDR, other VPC ranges): the configured ones plus every range the document names by
+    aws:VpcSourceIp. One resource's inputs do not say which ranges are the VPC's (a created
+    VPC's own block wins over vpcCidr), so, like the endpoints, the document's own networks are
+    taken as ours here and compared with the real VPC by the stack policy; VPN callers are
+    probed from vpnCidrs whatever the document names."""
     # The VPC's range first: a VPN range the document names is no stand-in for the VPC.
     named = sorted(mentioned_source_networks(document), key=lambda c: (c in settings.vpn_cidrs, c))
-    return (named[0] if named else _STAND_IN_VPC_CIDR), (*named[1:], *settings.vpc_extra_cidrs)
+    cidr = settings.vpc_cidr or (named[0] if named else _STAND_IN_VPC_CIDR)
+    return cidr, (*named, *settings.vpc_extra_cidrs)
 
 
 def _api_arn(document: Mapping[str, Any], resource: Resource) -> str:
