@@ -34,10 +34,10 @@ from gatehouse_guard.rules.resource_policy import (
     condition_keys,
     full_arn_resources,
     leaks,
-    load_document,
     meant_private,
     mentioned_source_networks,
-    source_ip_statements,
+    read_document,
+    source_ip_findings,
     statements,
 )
 from gatehouse_guard.rules.unknowns import require
@@ -93,24 +93,13 @@ def _judge(resource: Resource, source: PolicySource, settings: Settings) -> Iter
     label = f"{label}, {BEFORE_CREATE}"
     # Unknown in a preview: the stack policy already defers this document (see policies.py).
     raw = require(source.raw, "the resource policy document")
-    if raw == "<unreadable>":
-        yield Finding(f"{label}: the policy is in a YAML OpenAPI body the pack cannot read; "
-                      "allowed: a JSON body or the inline policy", urn)
-        return
-    try:
-        document = load_document(raw)
-    except ValueError as exc:
-        yield Finding(f"{label}: its resource policy is not valid JSON ({exc})", urn)
+    document, unreadable = read_document(raw, label, urn)
+    if unreadable is not None:
+        yield unreadable
         return
     if document is None:
         return  # no document at all: the stack policy says so, knowing every source
-    sids = source_ip_statements(document)
-    if sids:
-        yield Finding(
-            f"{label}: statement(s) {', '.join(sids)} condition on aws:SourceIp, which is "
-            "absent for calls through a VPC endpoint, so the condition never does what it says; "
-            "use aws:VpcSourceIp", urn,
-        )
+    yield from source_ip_findings(document, label, urn)
     endpoints, vpcs = named_as_ours(document)
     ours = (*endpoints, *settings.allowed_endpoint_ids)
     if not ours and not vpcs:

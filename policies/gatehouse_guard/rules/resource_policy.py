@@ -88,6 +88,29 @@ def source_ip_statements(document: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def source_ip_findings(document: Mapping[str, Any], label: str, urn: str | None) -> list[Finding]:
+    sids = source_ip_statements(document)
+    return [Finding(
+        f"{label}: statement(s) {', '.join(sids)} condition on aws:SourceIp, which is absent for "
+        "calls through a VPC endpoint, so the condition never does what it says; use aws:VpcSourceIp",
+        urn,
+    )] if sids else []
+
+
+def read_document(
+    raw: Any, label: str, urn: str | None
+) -> tuple[Mapping[str, Any] | None, Finding | None]:
+    """(the known policy source's document or None when there is none, the finding that says
+    why it cannot be read)."""
+    if raw == "<unreadable>":
+        return None, Finding(f"{label}: the policy is in a YAML OpenAPI body the pack cannot read; "
+                             "allowed: a JSON body or the inline policy", urn)
+    try:
+        return load_document(raw), None
+    except ValueError as exc:
+        return None, Finding(f"{label}: its resource policy is not valid JSON ({exc})", urn)
+
+
 def _mentioned_endpoints(document: Mapping[str, Any]) -> set[str]:
     found = set()
     for statement in statements(document):
@@ -414,15 +437,9 @@ def _check_target(
 ) -> Iterator[Finding]:
     urn = target.urn or None
     label = f"{target.label} (policy from {source.label})" if source.label else target.label
-    raw = require(source.raw, "the resource policy")
-    if raw == "<unreadable>":
-        yield Finding(f"{label}: the policy is in a YAML OpenAPI body the pack cannot read; "
-                      "allowed: a JSON body or the inline policy", urn)
-        return
-    try:
-        document = load_document(raw)
-    except ValueError as exc:
-        yield Finding(f"{label}: its resource policy is not valid JSON ({exc})", urn)
+    document, unreadable = read_document(require(source.raw, "the resource policy"), label, urn)
+    if unreadable is not None:
+        yield unreadable
         return
     if document is None:
         yield Finding(
@@ -432,14 +449,7 @@ def _check_target(
             urn,
         )
         return
-    sids = source_ip_statements(document)
-    if sids:
-        yield Finding(
-            f"{label}: statement(s) {', '.join(sids)} condition on aws:SourceIp, which "
-            "is absent for calls through a VPC endpoint, so the condition never does what it "
-            "says; use aws:VpcSourceIp",
-            urn,
-        )
+    yield from source_ip_findings(document, label, urn)
     if target.type == DOMAIN_NAME and full_arn_resources(document):
         document = as_seen_by_domain(document, target)
     network = _network(index, settings)
