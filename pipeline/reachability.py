@@ -36,9 +36,15 @@ class Cell:
     statements: tuple[str, ...] = ()
 
 
-def reachability(inventory: Inventory, config: StackConfig, vpn_probes: tuple[str, ...] = ()) -> list[Cell]:
+def reachability(
+    inventory: Inventory, config: StackConfig, vpn_probes: tuple[str, ...] = (),
+    route: tuple[str, str] | None = None,
+) -> list[Cell]:
     """`vpn_probes`: VPN ranges to try even where the stack admits none (prod), so the matrix
-    shows the VPN client denied rather than leaving the row out."""
+    shows the VPN client denied rather than leaving the row out.
+
+    `route` (method, path): ask each API about that one request on its stages only, instead of
+    every route and every pattern its policy names (`pipeline verify` predicts `GET /health`)."""
     endpoints = [r for r in inventory.by_type(ENDPOINT) if str(r.inputs.get("serviceName", "")).endswith(".execute-api")]
     if not endpoints:
         return []
@@ -52,7 +58,10 @@ def reachability(inventory: Inventory, config: StackConfig, vpn_probes: tuple[st
         private = _endpoint_type(api) == "PRIVATE"
         policy = _effective_policy(inventory, api)
         surface = api_surface(as_seen, _as_pack_sees(api))
-        cells += _row(f"api:{api.name}", api.outputs["executionArn"], policy, private, our_ids, vpc_id, config.vpc_cidr, vpn, surface)
+        if route is not None:
+            surface = Surface(stages=surface.stages, routes=(route,))
+        cells += _row(f"api:{api.name}", api.outputs["executionArn"], policy, private, our_ids, vpc_id,
+                      config.vpc_cidr, vpn, surface, probe_patterns=route is None)
     accounts = [str(a.outputs.get("executionArn", "")).split(":")[4:5] for a in inventory.by_type(REST_API)]
     for domain in inventory.by_type(DOMAIN_NAME):
         # A private domain's policy is asked about the domain's own execute-api ARN, which its
@@ -79,14 +88,14 @@ def _worst(policy, requests) -> Decision:
     return next((d for d in decisions if d.decision == ALLOW), decisions[0])
 
 
-def _row(label, arn, policy, private, our_ids, vpc_id, vpc_cidr, vpn, surface=None) -> list[Cell]:
+def _row(label, arn, policy, private, our_ids, vpc_id, vpc_cidr, vpn, surface=None, probe_patterns=True) -> list[Cell]:
     try:
         document = json.loads(policy) if isinstance(policy, str) else policy
     except ValueError:
         document = None  # parse_policy below names what is wrong with it
     scenarios = derive_scenarios(
         api_arn=arn, our_endpoint_ids=our_ids, vpc_id=vpc_id, vpc_cidr=vpc_cidr, vpn_cidrs=vpn, private=private,
-        policy=document if isinstance(document, dict) else None, surface=surface or Surface(),
+        policy=document if isinstance(document, dict) and probe_patterns else None, surface=surface or Surface(),
     )
     if policy is None:
         # No resource policy: API Gateway lets everyone in to a public API, and no one into a

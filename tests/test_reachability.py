@@ -40,3 +40,19 @@ def test_a_caller_let_in_on_one_method_only_shows_as_let_in():
                 "Condition": {"StringNotEquals": {"aws:SourceVpce": OUR_VPCE}}}
     answers = matrix(API, policy("execute-api:/*", scoped_deny=deny_get))
     assert answers["foreign-endpoint"] == "Allow"  # POST is not denied
+
+
+def test_asked_about_one_route_the_matrix_answers_for_that_route_alone():
+    """`pipeline verify` predicts GET /health: a policy admitting our endpoint on another route
+    only must not predict that /health answers."""
+    from pipeline.reachability import Surface
+
+    document = policy(f"{API}/*/GET/security")
+    everywhere = matrix(API, document)
+    assert everywhere["our-endpoint"] == "Allow"  # some probe (GET /security) gets in
+    health = _row("x", API, document, True, [OUR_VPCE], *VPC, (), Surface(stages=("v1",), routes=(("GET", "/health"),)),
+                  probe_patterns=False)
+    assert {c.scenario: c.decision for c in health}["our-endpoint"] == "ImplicitDeny"
+    served = _row("x", API, document, True, [OUR_VPCE], *VPC, (), Surface(stages=("v1",), routes=(("GET", "/security"),)),
+                  probe_patterns=False)
+    assert {c.scenario: c.decision for c in served}["our-endpoint"] == "Allow"
