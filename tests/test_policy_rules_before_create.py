@@ -110,6 +110,12 @@ def test_a_wildcard_endpoint_beside_ours_is_refused():
     assert any("lets in scenario 'wildcard-endpoint:vpce-0a*'" in m for m in found), found
 
 
+def test_only_a_wildcard_endpoint_is_no_name():
+    wildcard = {**ALLOW, "Condition": {"StringLike": {"aws:SourceVpce": "vpce-*"}}}
+    [message] = messages(rest_api_policy(baseline(AllowOurEndpoint=wildcard, DenyOtherEndpoints=None)))
+    assert "names no execute-api endpoint (only the wildcard(s) vpce-*" in message
+
+
 def test_a_vpn_range_is_refused_in_prod_and_expected_in_a_lower_tier():
     document = private_policy(vpn=True)
     found = messages(rest_api_policy(document))

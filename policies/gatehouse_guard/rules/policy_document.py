@@ -41,7 +41,7 @@ from gatehouse_guard.rules.resource_policy import (
     statements,
 )
 from gatehouse_guard.rules.unknowns import require
-from gatehouse_guard.scenarios import ScenarioError
+from gatehouse_guard.scenarios import ScenarioError, wildcard_ids
 
 DOCUMENT_TYPES = (REST_API, REST_API_POLICY, REST_API_PUT, DOMAIN_NAME)
 BEFORE_CREATE = "before create"
@@ -103,11 +103,14 @@ def _judge(resource: Resource, source: PolicySource, settings: Settings) -> Iter
     endpoints, vpcs = named_as_ours(document)
     ours = (*endpoints, *settings.allowed_endpoint_ids)
     if not ours and not vpcs:
+        patterns = [p for found in wildcard_ids(document).values() for p in found]
+        wildcards = f" (only the wildcard(s) {', '.join(patterns)}, which admit endpoints that are not ours)"
         yield Finding(
-            f"{label}: its resource policy names no execute-api endpoint (no Allow admits one by "
-            "aws:SourceVpce or aws:SourceVpc, no Deny exempts one) and allowedEndpointIds is empty, so "
-            "it does not say who may call a PRIVATE API; allowed: an Allow for our endpoint by "
-            "aws:SourceVpce and a Deny for every other", urn,
+            f"{label}: its resource policy names no execute-api endpoint"
+            + (wildcards if patterns else "") + " (no Allow admits one by aws:SourceVpce or "
+            "aws:SourceVpc, no Deny exempts one) and allowedEndpointIds is empty, so it does not "
+            "say who may call a PRIVATE API; allowed: an Allow for our endpoint by aws:SourceVpce "
+            "and a Deny for every other", urn,
         )
         return
     network = Network(ours or (_STAND_IN_ENDPOINT,), vpcs[0] if vpcs else _STAND_IN_VPC,
