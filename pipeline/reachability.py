@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from pipeline.inventory import Inventory, InventoryResource
 from pipeline.policy_path import ensure_policies_on_path
-from stack_config.model import StackConfig
+from stack_config.model import AdoptNetwork, StackConfig
 
 ensure_policies_on_path()
 
@@ -46,11 +46,16 @@ def reachability(
     `route` (method, path): ask each API about that one request on its stages only, instead of
     every route and every pattern its policy names (`pipeline verify` predicts `GET /health`)."""
     endpoints = [r for r in inventory.by_type(ENDPOINT) if str(r.inputs.get("serviceName", "")).endswith(".execute-api")]
-    if not endpoints:
+    if endpoints:
+        endpoint = endpoints[0]
+        our_ids = [endpoint.outputs["id"], *config.private_api.extra_vpc_endpoint_ids]
+        vpc_id = endpoint.inputs.get("vpcId") or endpoint.outputs.get("vpcId")
+    elif config.private_api.vpc_endpoint_id and isinstance(config.network, AdoptNetwork):
+        # The organisation's shared endpoint (privateApi.vpcEndpointId) lives in the adopted VPC.
+        our_ids = [config.private_api.vpc_endpoint_id, *config.private_api.extra_vpc_endpoint_ids]
+        vpc_id = config.network.vpc_id
+    else:
         return []
-    endpoint = endpoints[0]
-    our_ids = [endpoint.outputs["id"], *config.private_api.extra_vpc_endpoint_ids]
-    vpc_id = endpoint.inputs.get("vpcId") or endpoint.outputs.get("vpcId")
     vpn = tuple(dict.fromkeys((*config.private_api.vpn_cidrs, *vpn_probes)))
     cells: list[Cell] = []
     as_seen = [_as_pack_sees(r) for r in inventory.resources]
@@ -71,7 +76,9 @@ def reachability(
             f"arn:aws:execute-api:{config.region}:{account}:/domainnames/"
             f"{domain.inputs['domainName']}+{domain.outputs['domainNameId']}"
         )
-        cells += _row(f"domain:{domain.inputs['domainName']}", arn, domain.inputs.get("policy"), True, our_ids, vpc_id, config.vpc_cidr, vpn)
+        # A REGIONAL domain (publicApi.customDomain) is public like the API it maps.
+        private = _endpoint_type(domain) == "PRIVATE"
+        cells += _row(f"domain:{domain.inputs['domainName']}", arn, domain.inputs.get("policy"), private, our_ids, vpc_id, config.vpc_cidr, vpn)
     return cells
 
 

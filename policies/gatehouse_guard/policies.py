@@ -32,6 +32,7 @@ from gatehouse_guard.rules import (
     policy_document,
     resource_policy,
     routing,
+    web_acl,
 )
 from gatehouse_guard.rules.unknowns import (
     Unresolved,
@@ -301,6 +302,11 @@ POLICIES = [
         "no-mixed-gateways",
         "A private function is routed from, and grants invoke to, the PRIVATE API only.",
         lambda rs, c: routing.check_gateway_mixing(rs),
+    ),
+    stack_policy_of(
+        "public-stage-web-acl",
+        "In prod every public API stage is associated with a WAF web ACL.",
+        lambda rs, c: web_acl.check_public_stages_have_web_acl(rs, tier=c["tier"]),
     ),
     resource_policy_of(
         "stage-observability",
