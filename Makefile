@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell sha256sum requirements.lock | cut -c1-16)
 
-.PHONY: venv check test lint bench lock clean
+.PHONY: venv check test lint bench bench-peer lock clean
 
 $(STAMP): requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,14 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# The same estates synthesised by AWS CDK + cdk-nag, side by side with check. Installs the peer from
+# bench/peer/package-lock.json where node and npm exist; without them bench.peer says why and skips.
+bench-peer: $(STAMP)
+	@if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix bench/peer --no-audit --no-fund || echo "bench-peer: npm ci failed"; \
+	fi
+	$(PY) -m bench.peer
 
 # Re-resolve both lock files after changing pyproject.toml (needs uv, installed by the dev extra).
 lock: $(STAMP)

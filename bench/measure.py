@@ -33,19 +33,26 @@ class Sample:
     phases: dict[str, float]
 
 
-def run_child(mode: str, project_dir: Path, report_dir: Path, *, timeout: float = 600.0) -> Sample:
-    command = [sys.executable, "-m", "bench.child", mode, str(project_dir), str(report_dir)]
+def run_json_child(command: list[str], cwd: Path, what: str, *, timeout: float) -> tuple[dict, float]:
+    """Run `command`, timed from start to exit; returns its last stdout line as JSON and the
+    wall time. A failure raises BenchError with the tail of its stderr."""
     started = time.perf_counter()
     try:
-        done = subprocess.run(command, cwd=PROJECT_DIR, capture_output=True, text=True, timeout=timeout, check=False)
+        done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
-        raise BenchError(f"{mode} of {project_dir} took over {timeout:.0f}s") from None
+        raise BenchError(f"{what} took over {timeout:.0f}s") from None
     wall = time.perf_counter() - started
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines:
-        tail = "\n".join(done.stderr.strip().splitlines()[-15:])
-        raise BenchError(f"{mode} of {project_dir} exited with code {done.returncode}:\n{tail}")
-    result = json.loads(lines[-1])
+        # Lines are cut short: node quotes whole lines of minified library code.
+        tail = "\n".join(line[:300] for line in done.stderr.strip().splitlines()[-15:])
+        raise BenchError(f"{what} exited with code {done.returncode}:\n{tail}")
+    return json.loads(lines[-1]), wall
+
+
+def run_child(mode: str, project_dir: Path, report_dir: Path, *, timeout: float = 600.0) -> Sample:
+    command = [sys.executable, "-m", "bench.child", mode, str(project_dir), str(report_dir)]
+    result, wall = run_json_child(command, PROJECT_DIR, f"{mode} of {project_dir}", timeout=timeout)
     if result["exit_code"] != 0:
         raise BenchError(f"{mode} of {project_dir} reported exit code {result['exit_code']}; the bench measures a passing check")
     return Sample(

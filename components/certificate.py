@@ -19,6 +19,17 @@ class CertificateArgs:
     tags: dict[str, str] | None = None
 
 
+def certificate_args(spec, tags: dict[str, str]) -> CertificateArgs:
+    """For a domain spec (private or public custom domain): its `domain_name`, and exactly one of
+    `certificate_arn` and `certificate_validation_zone_id`."""
+    return CertificateArgs(
+        domain_name=spec.domain_name,
+        existing_arn=spec.certificate_arn,
+        validation_zone_id=spec.certificate_validation_zone_id,
+        tags=tags,
+    )
+
+
 class Certificate(pulumi.ComponentResource):
     arn: pulumi.Output[str]
     """Validated: anything using it waits for validation to complete."""

@@ -10,10 +10,11 @@ import pulumi
 import pulumi_aws as aws
 
 from components.alb_front import AlbFront, AlbFrontArgs
-from components.certificate import Certificate, CertificateArgs
+from components.certificate import Certificate, certificate_args
 from components.endpoint import ExecuteApiEndpoint
 from components.private_api import PrivateApi
 from components.private_domain import PrivateDomain, PrivateDomainArgs
+from components.shared_endpoint import SharedExecuteApiEndpoint
 from components.tls_policy import private_domain_tls
 from stack_config.model import CustomDomain
 
@@ -27,7 +28,8 @@ class PrivateCustomDomainArgs:
     vpc_id: pulumi.Input[str]
     vpc_cidr: str
     subnet_ids: Sequence[pulumi.Input[str]]
-    endpoint: ExecuteApiEndpoint
+    endpoint: ExecuteApiEndpoint | SharedExecuteApiEndpoint
+    """Ours, or the organisation's shared one (privateApi.vpcEndpointId)."""
     api: PrivateApi
     allowed_cidrs: Sequence[str]
     """For the domain's resource policy (aws:VpcSourceIp) and the ALB's security group."""
@@ -49,16 +51,7 @@ class PrivateCustomDomain(pulumi.ComponentResource):
         if spec.mode not in ("alb", "native"):
             raise ValueError(f"no custom domain to build for mode {spec.mode!r}")
         child = pulumi.ResourceOptions(parent=self)
-        certificate = Certificate(
-            f"{name}-cert",
-            CertificateArgs(
-                domain_name=spec.domain_name,
-                existing_arn=spec.certificate_arn,
-                validation_zone_id=spec.certificate_validation_zone_id,
-                tags=args.tags,
-            ),
-            opts=child,
-        )
+        certificate = Certificate(f"{name}-cert", certificate_args(spec, args.tags), opts=child)
         PrivateDomain(
             name,
             PrivateDomainArgs(

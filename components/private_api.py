@@ -40,6 +40,7 @@ class PrivateApiArgs:
 
 class PrivateApi(pulumi.ComponentResource):
     api_id: pulumi.Output[str]
+    api_name: pulumi.Output[str]
     stage_name: pulumi.Output[str]
     invoke_url: pulumi.Output[str]
     policy: pulumi.Output[str]
@@ -48,6 +49,8 @@ class PrivateApi(pulumi.ComponentResource):
         super().__init__(TYPE, name, None, opts)
         if any(item.service.visibility != "private" for item in args.services):
             raise ValueError("the private API serves private services only")
+        if any(r.auth == "cognito" for item in args.services for r in item.service.routes):
+            raise ValueError("the private API takes auth none or iam, never cognito")
         tags = {**args.tags, "exposure": "private"}
         endpoint_ids = pulumi.Output.all(args.endpoint_id, *args.extra_endpoint_ids)
         api = aws.apigateway.RestApi(
@@ -81,6 +84,7 @@ class PrivateApi(pulumi.ComponentResource):
             stage_depends_on=[args.account_settings] if args.account_settings else [],
         )
         self.api_id = api.id
+        self.api_name = api.name
         self.stage_name = stage.stage_name
         self.invoke_url = stage.invoke_url
         self.register_outputs({"apiId": self.api_id, "invokeUrl": self.invoke_url})

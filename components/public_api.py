@@ -20,6 +20,8 @@ class PublicApiArgs:
     services: Sequence[RoutedService]
     log_retention_days: int
     tags: dict[str, str]
+    cognito_user_pool_arns: Sequence[str] = ()
+    """The Cognito authorizer's user pools; required when a route has auth cognito."""
     tls: TlsSettings = field(default_factory=public_api_tls)
     """Default: TLS 1.2 or 1.3 (never the REGIONAL default TLS 1.0), access mode STRICT."""
     account_settings: pulumi.Resource | None = None
@@ -30,6 +32,9 @@ class PublicApiArgs:
 
 class PublicApi(pulumi.ComponentResource):
     api_id: pulumi.Output[str]
+    api_name: pulumi.Output[str]
+    stage_name: pulumi.Output[str]
+    stage_arn: pulumi.Output[str]
     invoke_url: pulumi.Output[str]
 
     def __init__(self, name: str, args: PublicApiArgs, opts: pulumi.ResourceOptions | None = None):
@@ -50,7 +55,11 @@ class PublicApi(pulumi.ComponentResource):
             self, name, api, args.services,
             log_retention_days=args.log_retention_days, tags=tags,
             stage_depends_on=[args.account_settings] if args.account_settings else [],
+            cognito_user_pool_arns=args.cognito_user_pool_arns,
         )
         self.api_id = api.id
+        self.api_name = api.name
+        self.stage_name = stage.stage_name
+        self.stage_arn = stage.arn
         self.invoke_url = stage.invoke_url
         self.register_outputs({"apiId": self.api_id, "invokeUrl": self.invoke_url})

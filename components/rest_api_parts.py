@@ -15,7 +15,9 @@ import pulumi_aws as aws
 
 from components.backend import ServiceBackend
 from components.health_route import add_health_route
+from components.route_auth import cognito_authorizer, method_authorization
 from stack_config.model import Service
+from stack_config.route_names import path_slug as slug  # config validation rejects colliding slugs
 
 STAGE_NAME = "v1"
 
@@ -67,14 +69,20 @@ def serve(
     tags: dict[str, str],
     policy: aws.apigateway.RestApiPolicy | None = None,
     stage_depends_on: Sequence[pulumi.Resource] = (),
+    cognito_user_pool_arns: Sequence[str] = (),
 ) -> aws.apigateway.Stage:
     """Routes, permissions, deployment and stage for `api`: everything after the API itself.
 
     `policy`: the API's separate resource policy, which a deployment must follow.
     `stage_depends_on`: what the stage needs first besides the deployment, e.g. the account's
     CloudWatch Logs role (aws.apigateway.Account) that access logging requires.
+    `cognito_user_pool_arns`: the user pools of the Cognito authorizer, made when a route has
+    auth cognito.
     """
-    served = add_routes(parent, name, api, routed)
+    authorizer = cognito_authorizer(
+        parent, name, api, [r for item in routed for r in item.service.routes], cognito_user_pool_arns
+    )
+    served = add_routes(parent, name, api, routed, authorizer)
     add_health_route(parent, name, api, served)
     allow_invoke(parent, name, api, routed)
     if policy is not None:
@@ -86,7 +94,8 @@ def serve(
 
 
 def add_routes(
-    parent: pulumi.Resource, name: str, api: aws.apigateway.RestApi, routed: Sequence[RoutedService]
+    parent: pulumi.Resource, name: str, api: aws.apigateway.RestApi, routed: Sequence[RoutedService],
+    authorizer: aws.apigateway.Authorizer | None = None,
 ) -> Served:
     """Resources, methods and Lambda proxy integrations, and what a deployment must follow."""
     child = pulumi.ResourceOptions(parent=parent)
@@ -98,7 +107,7 @@ def add_routes(
         if path not in resources:
             parent_path, _, part = path.rpartition("/")
             resources[path] = aws.apigateway.Resource(
-                f"{name}-res{_slug(path)}",
+                f"{name}-res{slug(path)}",
                 rest_api=api.id,
                 parent_id=resource_for(parent_path or "/"),
                 path_part=part,
@@ -107,12 +116,15 @@ def add_routes(
         return resources[path].id
 
     served = Served()
+    if authorizer is not None:
+        # The authorizer's user pools are part of what the stage serves.
+        served.add(authorizer, "authorizer", provider_arns=authorizer.provider_arns)
     for item in routed:
         for route in item.service.routes:
-            route_name = f"{name}-{route.method.lower()}{_slug(route.path)}"
+            route_name = f"{name}-{route.method.lower()}{slug(route.path)}"
             # Each resource is built from exactly the settings recorded for the deployment, so
             # a setting added here is redeployed when it changes without anyone remembering to.
-            method_settings = {"http_method": route.method, "authorization": "NONE"}
+            method_settings = {"http_method": route.method, **method_authorization(route, authorizer)}
             method = aws.apigateway.Method(
                 route_name,
                 rest_api=api.id,
@@ -198,12 +210,4 @@ def deploy(
         # Access logging fails ("CloudWatch Logs role ARN must be set in account settings")
         # until the account's role is set.
         opts=pulumi.ResourceOptions(parent=parent, depends_on=list(stage_depends_on)),
-    )
-
-
-def _slug(path: str) -> str:
-    return "".join(
-        "-" + part.strip("{}+").lower() + ("-param" if part.startswith("{") else "")
-        for part in path.strip("/").split("/")
-        if part
     )

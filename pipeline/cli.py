@@ -10,6 +10,9 @@ import argparse
 import importlib
 import sys
 
+from pulumi.automation import CommandError
+
+from pipeline.automation.execution import stderr_tail
 from pipeline.errors import UsageError
 from pipeline.exit_codes import ExitCode
 from stack_config.errors import ConfigError
@@ -37,3 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, ConfigError) as error:
         print(f"error: {error}", file=sys.stderr)
         return ExitCode.USAGE
+    except CommandError as error:  # a CLI call outside any one stack's run, e.g. `stack ls`
+        tail = stderr_tail(error)
+        print("\n".join(tail), file=sys.stderr)
+        print(f"error: the pulumi CLI failed: {tail[-1].strip() if tail else 'no error output'}",
+              file=sys.stderr)
+        return ExitCode.FAILED

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import json
 
 import pulumi
+from pulumi.runtime import config as runtime_config
 
 from pipeline.inventory import UNKNOWN
 
 ACCOUNT_ID = "123456789012"
 ENDPOINT_ZONE_ID = "Z7HUB22UULQXV"  # execute-api VPC endpoint DNS zone in us-east-1
 ALB_ZONE_ID = "Z35SXDOTRQ7X7K"
+REGIONAL_API_ZONE_ID = "Z1UJRXOUMOOFQ8"  # API Gateway regional endpoints' zone in us-east-1
 
 # Availability zones as one account sees them: (name, zone id). Names map to physical zones
 # per account; ids do not. `OFFERED` is where the execute-api endpoint service is offered:
@@ -101,6 +104,7 @@ class GatehouseMocks(pulumi.runtime.Mocks):
         "aws:ec2/getNetworkInterface:getNetworkInterface": "_network_interface",
         "aws:index/getCallerIdentity:getCallerIdentity": "_caller_identity",
         "aws:ec2/getSubnet:getSubnet": "_subnet_lookup",
+        "aws:ec2/getVpcEndpoint:getVpcEndpoint": "_vpc_endpoint_lookup",
     }
 
     def _unanswered(self, args: dict) -> dict:
@@ -159,6 +163,23 @@ class GatehouseMocks(pulumi.runtime.Mocks):
         return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:root", "userId": ACCOUNT_ID,
                 "id": ACCOUNT_ID}
 
+    def _vpc_endpoint_lookup(self, args: dict) -> dict:
+        return self._shared_vpc_endpoint(args["id"])
+
+    def _shared_vpc_endpoint(self, endpoint_id: str) -> dict:
+        """An organisation's execute-api endpoint (privateApi.vpcEndpointId) as AWS describes it:
+        in the stack's adopted VPC, with one ENI in each of the stack's subnets."""
+        adopt = _stack_network().get("adopt", {})
+        subnets = adopt.get("subnetIds") or ["subnet-a", "subnet-b"]
+        _, described = self._vpc_endpoint(f"shared/{endpoint_id}", {"subnetIds": subnets})
+        mocked_id = described["arn"].rsplit("/", 1)[-1]
+        entries = [{**entry, "dnsName": entry["dnsName"].replace(mocked_id, endpoint_id)}
+                   for entry in described["dnsEntries"]]
+        return {**described, "id": endpoint_id, "dnsEntries": entries, "subnetIds": subnets,
+                "vpcId": adopt.get("vpcId", "vpc-mock"), "vpcEndpointType": "Interface",
+                "serviceName": f"com.amazonaws.{self.region}.execute-api",
+                "arn": f"arn:aws:ec2:{self.region}:{ACCOUNT_ID}:vpc-endpoint/{endpoint_id}"}
+
     _MAKERS = {
         "aws:ec2/vpc:Vpc": "_vpc",
         "aws:ec2/subnet:Subnet": "_subnet",
@@ -176,6 +197,9 @@ class GatehouseMocks(pulumi.runtime.Mocks):
         "aws:apigateway/domainName:DomainName": "_domain_name",
         "aws:lb/loadBalancer:LoadBalancer": "_load_balancer",
         "aws:lb/targetGroup:TargetGroup": "_target_group",
+        "aws:wafv2/webAcl:WebAcl": "_web_acl",
+        "aws:sns/topic:Topic": "_topic",
+        "aws:cloudwatch/dashboard:Dashboard": "_dashboard",
     }
 
     def _vpc(self, name: str, state: dict) -> tuple[str, dict]:
@@ -217,6 +241,8 @@ class GatehouseMocks(pulumi.runtime.Mocks):
     def _rest_api(self, name: str, state: dict) -> tuple[str, dict]:
         api_id = _alnum(name, 10)
         return api_id, {
+            # Pulumi's auto-name: the logical name and a random suffix (metrics use this name).
+            "name": state.get("name") or f"{_logical(name)}-{_hex(name, 7)}",
             "rootResourceId": _alnum(name + "root", 10),
             "executionArn": f"arn:aws:execute-api:{self.region}:{ACCOUNT_ID}:{api_id}",
             "arn": f"arn:aws:apigateway:{self.region}::/restapis/{api_id}",
@@ -273,8 +299,25 @@ class GatehouseMocks(pulumi.runtime.Mocks):
         domain = state.get("domainName")
         return f"{domain}/{domain_id}", {
             "domainNameId": domain_id,
+            "regionalDomainName": f"d-{_alnum(name, 10)}.execute-api.{self.region}.amazonaws.com",
+            "regionalZoneId": REGIONAL_API_ZONE_ID,
             "arn": f"arn:aws:apigateway:{self.region}:{ACCOUNT_ID}:/domainnames/{domain}+{domain_id}",
         }
+
+    def _web_acl(self, name: str, state: dict) -> tuple[str, dict]:
+        acl_name = state.get("name") or f"{_logical(name)}-{_hex(name, 7)}"
+        acl_id = _uuid(name)
+        return acl_id, {"name": acl_name, "capacity": 1000,
+                        "arn": f"arn:aws:wafv2:{self.region}:{ACCOUNT_ID}:regional/webacl/{acl_name}/{acl_id}"}
+
+    def _topic(self, name: str, state: dict) -> tuple[str, dict]:
+        topic = state.get("name") or f"{_logical(name)}-{_hex(name, 7)}"
+        arn = f"arn:aws:sns:{self.region}:{ACCOUNT_ID}:{topic}"
+        return arn, {"name": topic, "arn": arn}
+
+    def _dashboard(self, name: str, state: dict) -> tuple[str, dict]:
+        dashboard = str(state.get("dashboardName"))
+        return dashboard, {"dashboardArn": f"arn:aws:cloudwatch::{ACCOUNT_ID}:dashboard/{dashboard}"}
 
     def _load_balancer(self, name: str, state: dict) -> tuple[str, dict]:
         suffix = _hex(name, 16)
@@ -285,6 +328,17 @@ class GatehouseMocks(pulumi.runtime.Mocks):
     def _target_group(self, name: str, state: dict) -> tuple[str, dict]:
         arn = f"arn:aws:elasticloadbalancing:{self.region}:{ACCOUNT_ID}:targetgroup/{_logical(name)[:16]}/{_hex(name, 16)}"
         return arn, {"arn": arn}
+
+
+def _stack_network() -> dict:
+    """The stack's gatehouse:network, as the program read it (the mock answers lookups of things
+    the stack adopts from it)."""
+    value = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}.get("gatehouse:network")
+    try:
+        decoded = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        return {}
+    return decoded if isinstance(decoded, dict) else {}
 
 
 def _endpoint_eni(endpoint_id: str, subnet_id: str) -> str:

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pipeline.errors import UsageError
+from stack_config.errors import ConfigError
+from stack_config.yaml_source import read_yaml_file
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -25,7 +25,8 @@ def shipped_stacks(project_dir: Path = PROJECT_DIR) -> list[str]:
 
 
 def read_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
-    """Pulumi.<stack>.yaml as parsed YAML; a missing or malformed file is a UsageError."""
+    """Pulumi.<stack>.yaml as parsed YAML; a missing file is a UsageError, a malformed one a
+    ConfigError naming the file (and the line of a syntax error)."""
     stack_file = project_dir / f"Pulumi.{stack}.yaml"
     if not stack_file.is_file():
         known = ", ".join(shipped_stacks(project_dir)) or "none"
@@ -42,10 +43,13 @@ def stack_config_map(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, s
     for key, spec in (project.get("config") or {}).items():
         if isinstance(spec, dict) and "default" in spec:
             result[_namespaced(key, name)] = _encode(spec["default"])
+    stack_file = f"Pulumi.{stack}.yaml"
     values = read_stack_file(stack, project_dir).get("config") or {}
     if not isinstance(values, dict):
-        raise UsageError(f"Pulumi.{stack}.yaml: `config` must be a mapping of keys to values")
+        raise ConfigError(stack_file, "config", "must be a mapping of keys to values")
     for key, value in values.items():
+        if not isinstance(key, str) or not key.strip():
+            raise ConfigError(stack_file, f"config.{key!r}", "is not a config key: keys are names such as gatehouse:environment")
         if isinstance(value, dict) and set(value) == {"secure"}:
             value = "[secret]"  # ciphertext only the backend can decrypt; nothing here reads it
         result[_namespaced(key, name)] = _encode(value)
@@ -64,13 +68,11 @@ def _encode(value: Any) -> str:
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text())
+        data = read_yaml_file(path)
     except FileNotFoundError:
         raise UsageError(f"{path} does not exist") from None
-    except yaml.YAMLError as error:
-        raise UsageError(f"{path.name} is not valid YAML: {error}") from None
     if data is None:
         return {}  # an empty stack file is valid: a stack with no config of its own
     if not isinstance(data, dict):
-        raise UsageError(f"{path.name} must be a YAML mapping")
+        raise ConfigError(path.name, None, "must be a YAML mapping (config: ...)")
     return data

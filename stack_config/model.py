@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from stack_config.platform_model import Alarms, Auth, PublicApiSettings, Throttling
+
 Visibility = Literal["public", "private"]
 DomainMode = Literal["alb", "native", "none"]
 
@@ -32,6 +34,8 @@ DEFAULT_BEHIND_TLS12_ALB_TLS_POLICY = "SecurityPolicy_TLS13_1_2_2021_06"
 class Route:
     method: str
     path: str
+    auth: Auth = "none"
+    """none, iam (AWS_IAM: signed requests) or cognito (public API only)."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,8 @@ class Service:
     routes: tuple[Route, ...]
     memory_mb: int = 256
     timeout_seconds: int = 10
+    throttling: Throttling | None = None
+    """None: the stack-wide `throttling` applies to this service's routes."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,9 @@ class PrivateApiSettings:
     """Developers' VPN ranges. Lower tiers only; rejected in prod."""
     consumer_cidrs: tuple[str, ...] = ()
     """Other networks (peered VPCs, on-premises) that reach the API through allowed endpoints."""
+    vpc_endpoint_id: str | None = None
+    """None: the stack creates its own execute-api endpoint. An id: adopt the organisation's
+    shared endpoint instead (no endpoint, no security group created)."""
     reachable_account_ids: tuple[str, ...] = ()
     """Accounts besides ours whose private APIs callers in the VPC may invoke through our
     execute-api endpoint (its endpoint policy). Default: only this account's."""
@@ -119,6 +128,9 @@ class StackConfig:
     manage_api_gateway_account: bool = False
     """Off by default: the CloudWatch Logs role is one setting per account and region, so exactly
     one stack there should manage it (see components/api_gateway_account.py)."""
+    public_api: PublicApiSettings = field(default_factory=PublicApiSettings)
+    throttling: Throttling = field(default_factory=Throttling)
+    alarms: Alarms = field(default_factory=Alarms)
 
     @property
     def is_prod(self) -> bool:

@@ -1,5 +1,15 @@
-"""Shared test setup: the policy pack's `gatehouse_guard` package is importable as in the pack."""
+"""Shared test setup: the policy pack's `gatehouse_guard` package is importable as in the pack,
+no test may write into the repository's reports/ (tests/repository_guard.py), and the botocore
+member cache lives in a scratch directory."""
+
+import os
+import tempfile
 
 from pipeline.policy_path import ensure_policies_on_path
 
 ensure_policies_on_path()
+# botocore's member facts are cached between runs (stack_config/model_cache.py): not in the
+# user's ~/.cache from a test run.
+os.environ.setdefault("GATEHOUSE_CACHE_DIR", tempfile.mkdtemp(prefix="gatehouse-cache-"))
+
+from tests.repository_guard import no_writes_into_reports  # noqa: E402, F401 - an autouse fixture

@@ -41,3 +41,19 @@ def copy_stack_file(stack: str) -> str:
     return (PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text()
 
 
+
+
+def recorded_registrations(monkeypatch) -> list:
+    """Each render's registrations from now on (a list per render), to show a bad config
+    registers nothing."""
+    from pipeline import render
+
+    recorded: list[list] = []
+
+    class Watching(render.RecordingMonitor):
+        def __init__(self, mocks):
+            super().__init__(mocks)
+            recorded.append(self.registrations)
+
+    monkeypatch.setattr(render, "RecordingMonitor", Watching)
+    return recorded

@@ -54,6 +54,11 @@ def write(tmp_path: Path, name: str, content) -> Path:
     return path
 
 
+def decision_of(out: str) -> dict:
+    answer = json.loads(out)
+    return {"decision": answer["decision"], "statements": answer["statements"]}
+
+
 def access(tmp_path, policy, request_, capsys):
     code = main(
         [
@@ -89,14 +94,14 @@ def access(tmp_path, policy, request_, capsys):
 def test_prints_the_decision_and_exits_zero_whatever_it_is(tmp_path, capsys, context, expected):
     code, out, err = access(tmp_path, POLICY, request(**context), capsys)
     assert (code, err) == (ExitCode.OK, "")
-    assert json.loads(out) == expected
+    assert decision_of(out) == expected
 
 
 def test_implicit_deny_lists_no_statements(tmp_path, capsys):
     only_post = {**POLICY["Statement"][0], "Resource": "execute-api:/*/POST/*"}
     code, out, _ = access(tmp_path, {"Statement": only_post}, request(), capsys)
     assert code == ExitCode.OK
-    assert json.loads(out) == {"decision": "ImplicitDeny", "statements": []}
+    assert decision_of(out) == {"decision": "ImplicitDeny", "statements": []}
 
 
 def test_principal_and_context_may_be_left_out(tmp_path, capsys):
@@ -208,10 +213,150 @@ def test_as_a_module_it_answers_on_stdout_and_errs_without_a_traceback(tmp_path)
     good = write(tmp_path, "request.json", request(**{"aws:SourceVpce": OUR_VPCE}))
     result = _module_run("--policy", str(policy), "--request", str(good))
     assert (result.returncode, result.stderr) == (0, "")
-    assert json.loads(result.stdout) == {"decision": "Allow", "statements": ["AllowInvoke"]}
+    assert decision_of(result.stdout) == {"decision": "Allow", "statements": ["AllowInvoke"]}
 
     broken = write(tmp_path, "broken.json", {"Statement": {"Effect": "Allow", "Condition": 1}})
     result = _module_run("--policy", str(broken), "--request", str(good))
     assert result.returncode == ExitCode.USAGE
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("error: policy file") and result.stderr.count("\n") == 1
+
+
+# -- why: the deciding statements, each key test, and the classic traps -------------------------
+
+
+def why(tmp_path, capsys, policy, request_):
+    code, out, err = access(tmp_path, policy, request_, capsys)
+    assert (code, err) == (ExitCode.OK, "")
+    return json.loads(out)
+
+
+def test_an_explicit_deny_names_the_key_and_values_that_fired_it(tmp_path, capsys):
+    answer = why(tmp_path, capsys, POLICY, request(**{"aws:SourceVpce": "vpce-0123456789abcdef0",
+                                                      "aws:SourceVpc": "vpc-0ee55ff66aa77bb88"}))
+    (deny,) = answer["why"]
+    assert (deny["statement"], deny["effect"], deny["applies"]) == ("DenyUnlessOurs", "Deny", True)
+    vpce = next(c for c in deny["conditions"] if c["key"] == "aws:SourceVpce")
+    assert vpce["policyValues"] == [OUR_VPCE]
+    assert vpce["requestValues"] == ["vpce-0123456789abcdef0"]
+    assert vpce["matched"] is True
+    assert "StringNotEquals holds" in vpce["reason"]
+
+
+def test_the_anded_keys_trap_is_named_when_one_key_kept_the_deny_from_firing(tmp_path, capsys):
+    other_endpoint_our_vpc = request(**{"aws:SourceVpce": "vpce-0fedcba9876543210", "aws:SourceVpc": VPC_ID})
+    answer = why(tmp_path, capsys, POLICY, other_endpoint_our_vpc)
+    assert answer["decision"] == "Allow"
+    (trap,) = [t for t in answer["traps"] if t["trap"] == "keys under one operator are ANDed"]
+    assert trap["statements"] == "DenyUnlessOurs"
+    assert "here aws:SourceVpc has a listed value" in trap["explanation"]
+    assert "one Deny per key" in trap["explanation"]
+
+
+SOURCE_IP_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {**POLICY["Statement"][0], "Sid": "FromTheVpc",
+         "Condition": {"IpAddress": {"aws:SourceIp": "10.20.0.0/16"}}},
+    ],
+}
+
+
+def test_an_implicit_deny_shows_what_kept_each_allow_from_applying(tmp_path, capsys):
+    answer = why(tmp_path, capsys, SOURCE_IP_POLICY,
+                 request(**{"aws:SourceVpce": OUR_VPCE, "aws:VpcSourceIp": "10.20.1.5"}))
+    assert answer["decision"] == "ImplicitDeny"
+    (allow,) = answer["why"]
+    assert allow["applies"] is False
+    assert "condition IpAddress aws:SourceIp does not hold" in allow["summary"]
+    (test,) = allow["conditions"]
+    assert test["requestValues"] is None
+    assert "absent from the request" in test["reason"]
+
+
+def test_the_source_ip_trap_is_named_behind_a_vpc_endpoint(tmp_path, capsys):
+    answer = why(tmp_path, capsys, SOURCE_IP_POLICY, request(**{"aws:SourceVpce": OUR_VPCE}))
+    (trap,) = answer["traps"]
+    assert trap["trap"] == "aws:SourceIp behind a VPC endpoint"
+    assert trap["statements"] == "FromTheVpc"
+    assert "aws:VpcSourceIp" in trap["explanation"]
+
+
+def test_no_trap_is_named_for_a_sound_policy(tmp_path, capsys):
+    sound = {
+        "Version": "2012-10-17",
+        "Statement": [
+            POLICY["Statement"][0],
+            {**POLICY["Statement"][1], "Condition": {"StringNotEquals": {"aws:SourceVpce": OUR_VPCE}}},
+        ],
+    }
+    answer = why(tmp_path, capsys, sound, request(**{"aws:SourceVpce": OUR_VPCE}))
+    assert (answer["decision"], answer["traps"]) == ("Allow", [])
+    assert answer["why"][0]["summary"] == "Allow AllowInvoke applies: every element and condition holds"
+
+
+def test_variables_in_a_policy_without_the_2012_version_are_named(tmp_path, capsys):
+    literal = {"Statement": [{**POLICY["Statement"][0],
+                              "Condition": {"StringEquals": {"aws:SourceVpce": "${aws:SourceVpce}"}}}]}
+    answer = why(tmp_path, capsys, literal, request(**{"aws:SourceVpce": OUR_VPCE}))
+    assert answer["decision"] == "ImplicitDeny"
+    assert [t["trap"] for t in answer["traps"]] == ["policy variables are literal text"]
+
+
+def test_a_variable_without_a_value_is_named_in_the_reason(tmp_path, capsys):
+    variable = {"Version": "2012-10-17",
+                "Statement": [{**POLICY["Statement"][0],
+                               "Condition": {"StringEquals": {"aws:SourceVpce": "${aws:username}"}}}]}
+    answer = why(tmp_path, capsys, variable, request(**{"aws:SourceVpce": OUR_VPCE}))
+    (test,) = answer["why"][0]["conditions"]
+    assert "${aws:username} has no value in the request" in test["reason"]
+
+
+def test_an_allow_that_an_absent_key_satisfies_is_named(tmp_path, capsys):
+    loose = {"Version": "2012-10-17",
+             "Statement": [{**POLICY["Statement"][0], "Sid": "Loose",
+                            "Condition": {"StringEqualsIfExists": {"aws:SourceVpce": OUR_VPCE}}}]}
+    answer = why(tmp_path, capsys, loose, request(**{"aws:SourceIp": "203.0.113.10"}))
+    assert answer["decision"] == "Allow"
+    assert [t["trap"] for t in answer["traps"]] == ["an absent key satisfies the test"]
+
+
+def test_text_format_reads_as_sentences_with_the_same_answer(tmp_path, capsys):
+    code = main([
+        "access", "--format", "text",
+        "--policy", str(write(tmp_path, "policy.json", SOURCE_IP_POLICY)),
+        "--request", str(write(tmp_path, "request.json", request(**{"aws:SourceVpce": OUR_VPCE}))),
+    ])
+    out, err = capsys.readouterr()
+    assert (code, err) == (ExitCode.OK, "")
+    lines = out.splitlines()
+    assert lines[0] == "ImplicitDeny (no statement)"
+    assert lines[1] == "  Allow FromTheVpc does not apply: condition IpAddress aws:SourceIp does not hold"
+    assert lines[2].startswith("    fails: IpAddress aws:SourceIp [10.20.0.0/16]: aws:SourceIp is absent")
+    assert lines[3].startswith("  trap: aws:SourceIp behind a VPC endpoint (FromTheVpc):")
+
+
+@pytest.mark.parametrize(
+    ("statement", "trap"),
+    [
+        pytest.param(
+            {"Condition": {"StringLike": {"aws:SourceVpce": "vpce-0a*"}}},
+            "an endpoint wildcard admits other endpoints",
+            id="endpoint-wildcard",
+        ),
+        pytest.param(
+            {"NotPrincipal": {"AWS": "arn:aws:iam::111122223333:root"}},
+            "NotPrincipal with Allow",
+            id="not-principal-allow",
+        ),
+    ],
+)
+def test_an_allow_that_lets_in_more_than_it_seems_is_named(tmp_path, capsys, statement, trap):
+    body = {**POLICY["Statement"][0], **statement}
+    if "NotPrincipal" in statement:
+        body.pop("Principal")
+    answer = why(tmp_path, capsys, {"Version": "2012-10-17", "Statement": [body]},
+                 request(**{"aws:SourceVpce": "vpce-0a99999999999999"}))
+    assert answer["decision"] == "Allow"
+    assert [t["trap"] for t in answer["traps"]] == [trap]
+    assert answer["traps"][0]["statements"] == "AllowInvoke"

@@ -5,10 +5,18 @@ stand-in `pulumi` (tests/pipeline_fakes/bin/pulumi)."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
-from pipeline_fakes import COMMIT
-from pipeline_fakes.argv import destroy, preview, refresh_preview, select, update
+from pipeline_fakes.argv import (
+    deploy,
+    destroy,
+    preview,
+    previewed,
+    recorded,
+    refresh_preview,
+    select,
+)
 from pipeline_fakes.harness import env  # noqa: F401  (fixture)
 
 from pipeline.exit_codes import ExitCode
@@ -25,7 +33,7 @@ def test_preview_attaches_policy_pack_and_stack_config(env):
 
     assert env.run("preview", "--stack", "dev") == ExitCode.OK
 
-    assert env.fake.calls() == [select("dev"), preview(env, "dev")]
+    assert env.fake.calls() == [select("dev"), *previewed(env, "dev")]
     assert report(env, "preview-dev")["changes"] == {"create": 2, "same": 3}
     assert report(env, "preview-dev")["outcome"] == "ok"
 
@@ -71,8 +79,8 @@ def test_up_previews_then_updates_then_stamps_the_commit(env):
 
     assert env.run("up", "--stack", "dev") == ExitCode.OK
 
-    assert env.fake.calls() == [select("dev"), preview(env, "dev"), *update(env, "dev")]
-    assert env.fake.load()["stacks"]["dev"]["tags"] == {"gatehouse:commit": COMMIT}
+    assert env.fake.calls() == deploy(env, "dev")
+    assert env.fake.load()["stacks"]["dev"]["tags"] == {"gatehouse:commit": env.commit}
     assert report(env, "up-dev")["changes"] == {"create": 4}
 
 
@@ -82,23 +90,26 @@ def test_up_refuses_prod_when_preview_reports_a_mandatory_violation(env):
 
     assert env.run("up", "--stack", "prod") == ExitCode.POLICY
 
-    assert env.fake.calls() == [select("prod"), preview(env, "prod")]  # no up, no tag
+    assert env.fake.calls() == [select("prod"), *recorded("prod"), preview(env, "prod")]  # no up, no tag
     assert "gatehouse:commit" not in env.fake.load()["stacks"]["prod"]["tags"]
 
 
 def test_failed_update_exits_failed_and_leaves_the_commit_tag_alone(env, capsys):
-    env.fake.deployed("dev", "1111111")
+    running = env.commit
+    env.fake.deployed("dev", running)
+    env.new_commit("a change")
     env.fake.fail("up", "creating VPC endpoint: AccessDenied")
 
     assert env.run("up", "--stack", "dev") == ExitCode.FAILED
 
-    assert env.fake.load()["stacks"]["dev"]["tags"]["gatehouse:commit"] == "1111111"
+    assert env.fake.load()["stacks"]["dev"]["tags"]["gatehouse:commit"] == running
     assert report(env, "up-dev")["outcome"] == "failed"
     assert "AccessDenied" in capsys.readouterr().err
 
 
 def test_up_needs_a_commit_to_stamp(env, capsys):
-    assert env.run("up", "--stack", "dev", commit=None) == ExitCode.USAGE  # tmp dir: no git
+    shutil.rmtree(env.work / ".git")
+    assert env.run("up", "--stack", "dev", commit=None) == ExitCode.USAGE  # no git, no --commit
     assert "pass --commit" in capsys.readouterr().err
     assert env.fake.calls() == []
 
@@ -109,9 +120,9 @@ def test_a_malformed_commit_is_a_usage_error(env, capsys):
 
 
 def test_commit_defaults_to_github_sha(env, monkeypatch):
-    monkeypatch.setenv("GITHUB_SHA", COMMIT.upper())
+    monkeypatch.setenv("GITHUB_SHA", env.commit.upper())
     assert env.run("up", "--stack", "dev", commit=None) == ExitCode.OK
-    assert env.fake.load()["stacks"]["dev"]["tags"]["gatehouse:commit"] == COMMIT
+    assert env.fake.load()["stacks"]["dev"]["tags"]["gatehouse:commit"] == env.commit
 
 
 # drift -----------------------------------------------------------------------------------------
@@ -178,10 +189,17 @@ def test_unknown_stack_file_is_a_one_line_usage_error(env, capsys):
     assert err.count("\n") == 1 and "no Pulumi.qa.yaml" in err and "dev, staging, prod" in err  # listed in promotion order
 
 
-def test_stack_missing_from_the_backend_is_a_usage_error(env, capsys):
-    del env.fake.state["stacks"]["staging"]
-    assert env.run("preview", "--stack", "staging") == ExitCode.USAGE
-    assert "pulumi stack init staging" in capsys.readouterr().err
+@pytest.mark.parametrize("argv", [("preview", "--stack", "staging"), ("up", "--stack", "staging"),
+                                  ("drift", "--stack", "staging"), ("promote", "--from", "dev", "--to", "staging")])
+def test_a_stack_missing_from_the_backend_names_init_and_still_writes_its_report(env, capsys, argv):
+    env.fake.deployed("dev", env.commit)
+    env.fake.remove_stack("staging")
+
+    assert env.run(*argv) == ExitCode.USAGE
+
+    assert "create it with `python -m pipeline init --stack staging` first" in capsys.readouterr().err
+    written = report(env, f"{argv[0]}-staging")
+    assert written["outcome"] == "usage" and "python -m pipeline init" in written["notes"][-1]
 
 
 def test_stack_names_that_could_escape_the_report_dir_are_rejected(env):
@@ -208,6 +226,6 @@ def test_pulumi_command_from_the_environment_variable(env, monkeypatch):
     env.fake.save()
     from pipeline import cli
     code = cli.main(["preview", "--stack", "dev", "--work-dir", str(env.work),
-                     "--report-dir", str(env.reports), "--commit", COMMIT])
+                     "--report-dir", str(env.reports), "--commit", env.commit])
     assert code == ExitCode.OK
-    assert env.fake.calls()[-1] == preview(env, "dev")
+    assert env.fake.calls()[1] == preview(env, "dev")

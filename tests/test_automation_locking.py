@@ -97,6 +97,7 @@ def test_command_exits_locked_when_the_lock_outlasts_the_retries(env, capsys):
 
     assert code == ExitCode.LOCKED
     assert "locked by alice@ci-runner-7 (pid 4242)" in capsys.readouterr().err
-    assert [c[1] for c in env.fake.calls()] == ["stack", "preview", "preview", "preview"]
+    # select, read what the stack runs (tags, history), three tries at the preview, no update
+    assert [c[1] for c in env.fake.calls()] == ["stack"] * 3 + ["preview"] * 3
     saved = json.loads((env.reports / "up-staging.json").read_text())
     assert saved["outcome"] == "locked" and "alice@ci-runner-7" in saved["notes"][-1]

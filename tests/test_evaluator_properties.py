@@ -249,3 +249,42 @@ def _allow(condition: dict) -> dict:
         "Resource": "*",
         "Condition": condition,
     }
+
+
+@fast
+@given(policies, requests)
+def test_explain_gives_the_decision_evaluate_gives(base, request_):
+    from gatehouse_guard.evaluator import explain
+
+    decision, traces = explain(document(base), request_)
+    assert decision == evaluate(document(base), request_)
+    assert [t.label for t in traces] == [body["Sid"] for body in base]
+    applying = {t.label for t in traces if t.applies}
+    assert set(decision.statements) <= applying
+
+
+VARIABLE_VALUES = ["${aws:SourceVpce}", "${aws:SourceVpc}", "${aws:username}", "${aws:TagKeys}",
+                   "${aws:username, 'vpce-0a1b2c3d4e5f67890'}", "vpce-0a1b${*}"]
+
+
+@fast
+@given(st.sampled_from(STRING_OPERATORS), st.sampled_from(VARIABLE_VALUES), requests)
+def test_in_2008_policies_a_variable_is_the_literal_text(operator, value, request_):
+    # A request carrying the very text `${...}` equals it: a positive operator lets it in, a
+    # negated one does not, whatever the request's other keys (which 2012 would substitute).
+    literal = {"Version": "2008-10-17", "Statement": [_allow({operator: {"aws:SourceVpce": value}})]}
+    context = {**request_.context, "aws:SourceVpce": value}
+    carrying = Request(request_.action, request_.resource, request_.principal, context)
+    assert (evaluate(literal, carrying).decision == "Allow") is ("Not" not in operator)
+
+
+@fast
+@given(st.sampled_from(STRING_OPERATORS), requests)
+def test_a_variable_for_the_key_itself_compares_the_request_with_itself(operator, request_):
+    # `aws:SourceVpce` against `${aws:SourceVpce}`: equal whenever the key is present (and single
+    # valued); absent, the positive operators fail and the negated ones match (absent-key rule).
+    condition = {operator: {"aws:SourceVpce": "${aws:SourceVpce}"}}
+    answer = evaluate(document([_allow(condition)]), request_).decision
+    present = "aws:SourceVpce" in request_.context
+    negated = "Not" in operator
+    assert (answer == "Allow") is (present != negated)

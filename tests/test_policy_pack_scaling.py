@@ -1,6 +1,8 @@
 """The pack's shortcuts for large estates (found with `make bench`) give the answers of the plain
 code they replace."""
 
+import json
+
 import pytest
 from gatehouse_guard.model import ReferenceIndex, Resource, refers_to
 from gatehouse_guard.policies import POLICIES
@@ -11,6 +13,7 @@ from gatehouse_guard.rules import (
     endpoint_network,
     load_balancer,
     observability,
+    policy_document,
 )
 from gatehouse_guard.rules.unknowns import UNKNOWN
 from hypothesis import given, settings
@@ -64,6 +67,8 @@ VIOLATING = {
     "lambda-function-url-auth": (backdoors.FUNCTION_URL, {"authorizationType": "NONE"}),
     "lambda-permission-scoped": (backdoors.PERMISSION, {"principal": "*"}),
     "stage-observability": (observability.STAGE, {}),
+    "private-api-policy-before-create": (policy_document.REST_API_POLICY, {"policy": json.dumps(
+        {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]})}),
     "endpoint-private-dns-off": (
         endpoint_network.VPC_ENDPOINT,
         {"serviceName": "com.amazonaws.us-east-1.execute-api", "privateDnsEnabled": True},

@@ -21,6 +21,7 @@ from pipeline.mocks import ACCOUNT_ID, GatehouseMocks
 from pipeline.stack_files import PROJECT_DIR, stack_config_map
 from stack_config import ConfigError
 from stack_config.model import CustomDomain, TlsPolicies
+from tests.platform_support import PLATFORM_RESOURCES
 from tests.program_support import copy_stack_file, only, policy_of, project_copy, rendered
 
 # What every stack with one public and one private service builds, whatever the domain mode.
@@ -106,6 +107,10 @@ EXPECTED = {
         "aws:route53/record:Record": 1,
     }),
 }
+
+
+# WAF, throttling and alarms: see tests/platform_support.py and tests/test_platform_program.py.
+EXPECTED = {stack: total(resources, PLATFORM_RESOURCES[stack]) for stack, resources in EXPECTED.items()}
 
 
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
@@ -356,7 +361,8 @@ def test_check_prints_a_config_error_without_traceback(tmp_path):
     broken = copy_stack_file("prod").replace("  gatehouse:customDomain:\n    mode: alb", "  gatehouse:customDomain:\n    mode: elb")
     project = project_copy(tmp_path, {"prod": broken})
     result = subprocess.run(
-        [sys.executable, "-m", "pipeline", "check", "--project-dir", str(project)],
+        [sys.executable, "-m", "pipeline", "check", "--project-dir", str(project),
+         "--report-dir", str(tmp_path / "reports")],
         cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 2

@@ -7,6 +7,7 @@ code path that runs them without it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 from pulumi.automation import CommandError, Stack, StackNotFoundError
@@ -16,10 +17,13 @@ from pipeline.automation.locking import retry_on_lock
 from pipeline.automation.options import Settings
 from pipeline.automation.progress import EventCollector, op_name
 from pipeline.automation.promotion import COMMIT_TAG
-from pipeline.automation.reports.model import Report
+from pipeline.automation.provenance import Refused
+from pipeline.automation.reports.model import SECRET_OUTPUT, Report
 from pipeline.automation.workspace import describe_backend, open_stack, pulumi_command
 from pipeline.deferred import split_deferred
 from pipeline.errors import UsageError
+
+__all__ = ["DriftFound", "PolicyBlocked", "Refused", "StackMissing", "StackRun"]
 
 T = TypeVar("T")
 NO_CHANGES_EXPECTED = "no changes were expected"
@@ -33,8 +37,8 @@ class DriftFound(Exception):
     """A refresh preview found the cloud differs from the stack's state."""
 
 
-class Refused(Exception):
-    """A precondition of the command does not hold (promotion rules)."""
+class StackMissing(UsageError):
+    """The stack does not exist in the backend (yet)."""
 
 
 class StackRun:
@@ -49,8 +53,8 @@ class StackRun:
     def open(cls, settings: Settings, name: str, report: Report, *, create: bool = False) -> StackRun:
         run = cls.open_if_exists(settings, name, report, create=create)
         if run is None:
-            raise UsageError(f"stack {name!r} does not exist in {describe_backend()}: "
-                             f"create it with `pulumi stack init {name}` first")
+            raise StackMissing(f"stack {name!r} does not exist in {describe_backend()}: create it "
+                               f"with `python -m pipeline init --stack {name}` first")
         return run
 
     @classmethod
@@ -99,28 +103,70 @@ class StackRun:
         self.report.deferred += [d for d in deferred if d not in self.report.deferred]
         if collector.changes is not None:
             self.report.changes = collector.changes
+        if collector.resources:
+            self.report.resources = collector.resources
         if collector.mandatory:
             names = ", ".join(sorted({v.policy for v in collector.mandatory}))
             raise PolicyBlocked(f"{self.name}: mandatory policy violation(s): {names}")
 
-    def preview(self) -> None:
+    def preview(self, *, save_plan: Path | None = None) -> None:
+        """Preview with the pack; with `save_plan`, also write the update plan the CLI computed
+        (`pulumi preview --save-plan`), which `update(plan=...)` then holds the update to."""
         policy = self._policy_args()
         print(f"[{self.name}] preview with {policy['policy_packs'][0]} and "
               f"{policy['policy_pack_configs'][0]}", flush=True)
-        result, _ = self._engine(lambda on_event: self.stack.preview(on_event=on_event, **policy))
+        plan = str(save_plan) if save_plan else None
+        try:
+            result, _ = self._engine(
+                lambda on_event: self.stack.preview(on_event=on_event, plan=plan, **policy))
+        except PolicyBlocked:
+            if save_plan:  # a plan the pack refused must never be applied
+                save_plan.unlink(missing_ok=True)
+            raise
         self.report.changes = _counts(result.change_summary)
+        if save_plan:
+            self.report.notes.append(f"update plan saved to {save_plan}")
 
-    def update(self, commit: str) -> None:
-        """Preview, refuse on a mandatory violation, update, then stamp the commit."""
-        self.preview()
+    def update(self, stamp: str, *, plan: Path | None = None) -> None:
+        """Preview (unless `plan` holds the approved one), refuse on a mandatory violation,
+        update, then stamp the stack with `stamp`."""
+        if plan is None:
+            self.preview()
+        else:
+            self.report.notes.append(f"applying the update plan {plan}: the engine refuses any "
+                                     "operation the approved preview did not plan")
         policy = self._policy_args()
-        message = f"gatehouse {self.report.command} {commit}"
-        result, _ = self._engine(
-            lambda on_event: self.stack.up(on_event=on_event, message=message, **policy))
+        message = f"gatehouse {self.report.command} {stamp}"
+        result, _ = self._engine(lambda on_event: self.stack.up(
+            on_event=on_event, message=message, plan=str(plan) if plan else None, **policy))
         if result.summary.resource_changes is not None:
             self.report.changes = _counts(result.summary.resource_changes)
-        self.stack.set_tag(COMMIT_TAG, commit)
-        print(f"[{self.name}] updated; tagged {COMMIT_TAG}={commit}", flush=True)
+        self.report.outputs = _masked(result.outputs)
+        self.stack.set_tag(COMMIT_TAG, stamp)
+        print(f"[{self.name}] updated; tagged {COMMIT_TAG}={stamp}", flush=True)
+
+    def recorded_commits(self) -> list[tuple[str, str]]:
+        """What the stack is known to run, as (where it is recorded, commit): the stamp of the
+        pipeline's last update (`gatehouse:commit`), and the git HEAD the CLI recorded for the
+        stack's last update, which differs when someone ran `pulumi up` by hand since."""
+        found = []
+        stamp = self.stack.list_tags().get(COMMIT_TAG)
+        if stamp:
+            found.append((f"its {COMMIT_TAG} tag", stamp))
+        last = self.stack.history(page_size=1, show_secrets=False)
+        if last and last[0].kind == "update":
+            head = (last[0].environment or {}).get("git.head")
+            if head and not (stamp and (head.startswith(stamp) or stamp.startswith(head))):
+                found.append(("the git HEAD of its last update", head))
+        return found
+
+    def read_outputs(self) -> None:
+        """The stack's current outputs into the report; a stack never updated has none."""
+        try:
+            self.report.outputs = _masked(self.stack.outputs())
+        except CommandError as error:
+            self.report.notes.append(f"could not read the outputs of {self.name}: "
+                                     f"{_last_line(str(error))}")
 
     def drift(self) -> None:
         try:
@@ -129,7 +175,7 @@ class StackRun:
         except CommandError as error:
             if NO_CHANGES_EXPECTED in str(error):
                 raise DriftFound(f"{self.name} has drifted from its state: "
-                                 f"{_describe(self.report.changes)}") from error
+                                 f"{_describe_drift(self.report)}") from error
             raise
         self.report.changes = _counts(result.change_summary)
 
@@ -154,3 +200,20 @@ def _counts(changes) -> dict[str, int]:
 def _describe(changes: dict[str, int]) -> str:
     changed = {op: n for op, n in changes.items() if n and op != "same"}
     return ", ".join(f"{n} to {op}" for op, n in sorted(changed.items())) or "changes proposed"
+
+
+def _describe_drift(report: Report) -> str:
+    """Which resources differ and in which properties; the counts when the engine named none."""
+    named = [f"{r.type} {r.name}" + (f" ({', '.join(r.properties)})" if r.properties else "")
+             for r in report.resources]
+    counts = _describe(report.changes)
+    return f"{counts}: {'; '.join(named)}" if named else counts
+
+
+def _masked(outputs) -> dict[str, object]:
+    return {key: SECRET_OUTPUT if out.secret else out.value for key, out in (outputs or {}).items()}
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1].strip() if lines else "no error text"

@@ -11,11 +11,14 @@ from typing import TextIO
 
 from pulumi.automation import EngineEvent
 
-from pipeline.automation.reports.model import LEVELS, Violation
+from pipeline.automation.reports.model import LEVELS, ResourceChange, Violation
 
 # Older engines reported advisory findings as "warning".
 _LEVEL_ALIASES = {"warning": "advisory"}
 _QUIET_OPS = {"same"}
+# A refresh (or read) step is news only when the engine found properties that differ.
+_UNCHANGED_UNLESS_DIFFS = {"refresh", "read"}
+_ROOT_STACK = "pulumi:pulumi:Stack"
 
 
 def split_urn(urn: str) -> tuple[str, str]:
@@ -42,6 +45,7 @@ class EventCollector:
         self.violations: list[Violation] = []
         self.errors: list[str] = []
         self.changes: dict[str, int] | None = None
+        self._resources: dict[str, ResourceChange] = {}  # by URN, in the order first seen
         self._lock = threading.Lock()
 
     def __call__(self, event: EngineEvent) -> None:
@@ -61,9 +65,25 @@ class EventCollector:
             if op not in _QUIET_OPS:
                 label = f"{op} {kind}".strip()
                 self._line(f"{label:<14} {meta.type}  {split_urn(meta.urn)[1]}")
+                self._record(meta)
         if event.res_op_failed_event is not None:
             meta = event.res_op_failed_event.metadata
             self._line(f"{'FAILED ' + op_name(meta.op):<14} {meta.type}  {split_urn(meta.urn)[1]}")
+            self._record(meta, failed=True)
+
+    def _record(self, meta, *, failed: bool = False) -> None:
+        """Keep the step for the report; a later event for the same URN refines it."""
+        op = op_name(meta.op)
+        # The detailed diff names property paths (`ingress[0].cidrIpv4`); `diffs` only the
+        # top-level keys, and is all older providers send.
+        properties = tuple(sorted(meta.detailed_diff or meta.diffs or ()))
+        if meta.type == _ROOT_STACK or (op in _UNCHANGED_UNLESS_DIFFS and not properties):
+            return
+        earlier = self._resources.get(meta.urn)
+        self._resources[meta.urn] = ResourceChange(
+            op=op, type=meta.type, name=split_urn(meta.urn)[1], urn=meta.urn,
+            properties=properties or (earlier.properties if earlier else ()),
+            failed=failed or bool(earlier and earlier.failed))
 
     def _diagnostic(self, event: EngineEvent) -> None:
         diag = event.diagnostic_event
@@ -96,6 +116,10 @@ class EventCollector:
     _handlers: tuple[Callable[[EventCollector, EngineEvent], None], ...] = (
         _resource, _diagnostic, _policy, _summary,
     )
+
+    @property
+    def resources(self) -> list[ResourceChange]:
+        return list(self._resources.values())
 
     @property
     def mandatory(self) -> list[Violation]:

@@ -60,3 +60,46 @@ def _review_domain(domain: dict | None, pr: int) -> dict:
     derived = {k: v for k, v in domain.items() if k not in ("privateZoneId", "certificateArn")}
     derived["domainName"] = f"{review_stack_name(pr)}.{domain['domainName']}"
     return derived
+
+
+NETWORK_KEY = f"{PROJECT}:network"
+SERVICES_KEY = f"{PROJECT}:services"
+# dev's stack outputs (exported by __main__.py) that describe its network.
+DEV_NETWORK_OUTPUTS = ("vpcId", "privateSubnetIds", "vpcCidr")
+# Top-level keys of a stack file that belong to the stack's own secrets, not to its config.
+SECRETS_KEYS = ("secretsprovider", "encryptedkey", "encryptionsalt")
+
+
+def needs_network(config: dict) -> bool:
+    """Only private services live in a VPC."""
+    services = config.get("config", {}).get(SERVICES_KEY) or []
+    return any(isinstance(s, dict) and s.get("visibility") == "private" for s in services)
+
+
+def adopt_dev_network(derived: dict, dev_outputs: dict) -> dict:
+    """`derived` with dev's network adopted, from dev's outputs; None values or missing keys
+    mean dev has not deployed its network yet, which raises KeyError naming them."""
+    missing = [key for key in DEV_NETWORK_OUTPUTS if not dev_outputs.get(key)]
+    if missing:
+        raise KeyError(", ".join(missing))
+    adopted = copy.deepcopy(derived)
+    adopted["config"][NETWORK_KEY] = {"adopt": {
+        "vpcId": dev_outputs["vpcId"],
+        "vpcCidr": dev_outputs["vpcCidr"],
+        "subnetIds": list(dev_outputs["privateSubnetIds"]),
+    }}
+    return adopted
+
+
+def with_secrets_of(derived: dict, existing: dict | None, provider: str | None) -> dict:
+    """The stack file to write: the secrets keys the CLI keeps in it (`stack init` writes
+    `secretsprovider` and `encryptedkey`, or `encryptionsalt`) first, then `derived`.
+
+    Regenerating the file must not drop them, or the next run falls back to the backend's
+    default provider. With no file yet (a fresh CI checkout) the provider is named from
+    `$GATEHOUSE_SECRETS_PROVIDER`, and PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER supplies the key.
+    """
+    kept = {key: (existing or {})[key] for key in SECRETS_KEYS if key in (existing or {})}
+    if "secretsprovider" not in kept and provider:
+        kept["secretsprovider"] = provider
+    return {**kept, **derived}

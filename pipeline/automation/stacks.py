@@ -9,7 +9,7 @@ from pipeline import stack_files
 from pipeline.automation.review_config import ENVIRONMENT_KEY
 from pipeline.errors import UsageError
 
-REVIEW_STACK = re.compile(r"^pr-[1-9][0-9]*$")
+REVIEW_STACK = re.compile(r"^pr-([1-9][0-9]*)$")
 PROD_ENVIRONMENT = "prod"
 
 

@@ -14,10 +14,13 @@ import subprocess
 from pathlib import Path
 
 from pulumi.automation import (
+    LocalWorkspace,
     LocalWorkspaceOptions,
     PulumiCommand,
     Stack,
+    StackNotFoundError,
     create_or_select_stack,
+    create_stack,
     select_stack,
 )
 from pulumi.automation.errors import InvalidVersionError
@@ -30,6 +33,7 @@ from pipeline.errors import UsageError
 MIN_CLI_VERSION = VersionInfo.parse("3.200.0")
 PULUMI_COMMAND_ENV = "GATEHOUSE_PULUMI_COMMAND"
 SECRETS_PROVIDER_ENV = "GATEHOUSE_SECRETS_PROVIDER"
+FALLBACK_SECRETS_ENV = "PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER"
 STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -85,13 +89,58 @@ def describe_backend() -> str:
     return "the backend of `pulumi login`"
 
 
+# `pulumi stack init --secrets-provider`: "default", "passphrase", or a KMS URL of these schemes.
+SECRETS_PROVIDERS = ("default", "passphrase")
+SECRETS_PROVIDER_SCHEMES = ("awskms://", "azurekeyvault://", "gcpkms://", "hashivault://")
+
+
+def secrets_provider() -> str | None:
+    """`$GATEHOUSE_SECRETS_PROVIDER`, e.g. `awskms://alias/gatehouse`; None for the backend's default."""
+    value = os.environ.get(SECRETS_PROVIDER_ENV, "").strip()
+    if not value:
+        return None
+    if value not in SECRETS_PROVIDERS and not value.startswith(SECRETS_PROVIDER_SCHEMES) \
+            or value in SECRETS_PROVIDER_SCHEMES:
+        raise UsageError(f"{SECRETS_PROVIDER_ENV} must be {' or '.join(SECRETS_PROVIDERS)}, or a key URL "
+                         f"starting {', '.join(SECRETS_PROVIDER_SCHEMES)} (got {value!r})")
+    return value
+
+
+def workspace_options(command: PulumiCommand) -> LocalWorkspaceOptions:
+    return LocalWorkspaceOptions(
+        pulumi_command=command,
+        secrets_provider=secrets_provider(),
+        # "When set to "true", the secrets manager stored in the stack's state is used as a
+        # fallback when the stack configuration is missing or incomplete" (Pulumi CLI env docs).
+        # A fresh CI checkout has no `encryptedkey` for a stack whose file was generated
+        # (pr-N) or never committed after `init`: without this the CLI would silently fall
+        # back to the backend's default secrets provider instead of the stack's own.
+        env_vars={FALLBACK_SECRETS_ENV: "true"},
+    )
+
+
 def open_stack(stack: str, work_dir: Path, command: PulumiCommand, *, create: bool) -> Stack:
     """Select an existing stack (StackNotFoundError when there is none), or create it when
-    `create` (review stacks only)."""
-    opts = LocalWorkspaceOptions(
-        pulumi_command=command,
-        secrets_provider=os.environ.get(SECRETS_PROVIDER_ENV) or None,
-    )
+    `create` (`init` and review stacks only), with `$GATEHOUSE_SECRETS_PROVIDER` when set."""
+    opts = workspace_options(command)
     if create:
         return create_or_select_stack(stack, work_dir=str(work_dir), opts=opts)
     return select_stack(stack, work_dir=str(work_dir), opts=opts)
+
+
+def ensure_stack(stack: str, work_dir: Path, command: PulumiCommand) -> bool:
+    """Create `stack` unless it exists; True when this call created it."""
+    opts = workspace_options(command)
+    try:
+        select_stack(stack, work_dir=str(work_dir), opts=opts)
+        return False
+    except StackNotFoundError:
+        create_stack(stack, work_dir=str(work_dir), opts=opts)
+        return True
+
+
+def list_stack_names(work_dir: Path, command: PulumiCommand) -> list[str]:
+    """The project's stacks in the backend, by their short names (`org/project/pr-7` → `pr-7`)."""
+    opts = workspace_options(command)
+    workspace = LocalWorkspace(work_dir=str(work_dir), pulumi_command=command, env_vars=opts.env_vars)
+    return [summary.name.rsplit("/", 1)[-1] for summary in workspace.list_stacks()]

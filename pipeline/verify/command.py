@@ -139,6 +139,7 @@ def _verify(settings: Settings, stack: str, report: VerifyReport, lambda_client,
 
 def predict(settings: Settings, stack: str, outputs: dict) -> list[expect.Expectation]:
     """Render the stack engine-free, as `check` does, and read the matrix it predicts."""
+    from components.health_route import HEALTH_PATH
     from pipeline.reachability import reachability
     from pipeline.render import render_stack
     from pipeline.stack_files import stack_config_map
@@ -148,7 +149,8 @@ def predict(settings: Settings, stack: str, outputs: dict) -> list[expect.Expect
     values = stack_config_map(stack, settings.work_dir)
     config = load_stack_config(decode_config(values), stack)
     inventory = render_stack(stack, project_dir=settings.work_dir, config=values)
-    cells = reachability(inventory, config)
+    # Asked about GET /health alone: a policy may admit a caller on some routes and not others.
+    cells = reachability(inventory, config, route=("GET", HEALTH_PATH))
     labels: dict[str, str] = {}
     for api in inventory.by_type("aws:apigateway/restApi:RestApi"):
         types = (api.inputs.get("endpointConfiguration") or {}).get("types")

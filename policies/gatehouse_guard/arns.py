@@ -10,6 +10,7 @@ Three flavours of `*`, because IAM has three:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -17,46 +18,87 @@ SHORTHAND_PREFIX = "execute-api:/"
 _ARN_SEGMENTS = 6
 
 
+# A pattern is policy text (`*` and `?` are wildcards) or, once policy variables are resolved,
+# pieces `(text, literal)` where literal text (a variable's value, `${*}`) has no wildcards.
+Pattern = str | tuple[tuple[str, bool], ...]
+
+
+def _pieces(pattern: Pattern) -> tuple[tuple[str, bool], ...]:
+    return ((pattern, False),) if isinstance(pattern, str) else pattern
+
+
+def _translate(pieces: tuple[tuple[str, bool], ...], star: str, one: str) -> str:
+    body = []
+    for text, literal in pieces:
+        if literal:
+            body.append(re.escape(text))
+            continue
+        body.extend(star if c == "*" else one if c == "?" else re.escape(c) for c in text)
+    return "".join(body)
+
+
+def _split(pieces: tuple[tuple[str, bool], ...], maxsplit: int) -> list[tuple[tuple[str, bool], ...]]:
+    """The pieces cut at their first `maxsplit` colons (ARN segments), literal or not."""
+    segments: list[list[tuple[str, bool]]] = [[]]
+    for text, literal in pieces:
+        chunks = text.split(":", maxsplit - (len(segments) - 1)) if len(segments) <= maxsplit else [text]
+        for index, chunk in enumerate(chunks):
+            if index:
+                segments.append([])
+            if chunk:
+                segments[-1].append((chunk, literal))
+    return [tuple(segment) for segment in segments]
+
+
 @lru_cache(maxsize=4096)
-def _glob_regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
-    body = "".join(
-        ".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern
-    )
+def _glob_regex(pattern: Pattern, ignore_case: bool) -> re.Pattern[str]:
+    body = _translate(_pieces(pattern), ".*", ".")
     return re.compile(body, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
 
 
-def wildcard_match(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
+def wildcard_match(pattern: Pattern, value: str, *, ignore_case: bool = False) -> bool:
     """True when `value` matches `pattern` as a whole, `*` and `?` being wildcards."""
     return _glob_regex(pattern, ignore_case).fullmatch(value) is not None
 
 
 @lru_cache(maxsize=4096)
-def _resource_regex(pattern: str) -> re.Pattern[str]:
-    segments = pattern.split(":", _ARN_SEGMENTS - 1)
+def _resource_regex(pattern: Pattern) -> re.Pattern[str]:
+    segments = _split(_pieces(pattern), _ARN_SEGMENTS - 1)
     parts = []
     for index, segment in enumerate(segments):
         last_segment = index == len(segments) - 1
         pieces = []
-        for position, char in enumerate(segment):
-            if char == "*":
-                ends_segment = position == len(segment) - 1
-                pieces.append(".*" if last_segment or ends_segment else "[^:]*")
-            elif char == "?":
-                pieces.append("." if last_segment else "[^:]")
-            else:
-                pieces.append(re.escape(char))
+        remaining = sum(len(text) for text, _ in segment)
+        for text, literal in segment:
+            for char in text:
+                remaining -= 1
+                if literal:
+                    pieces.append(re.escape(char))
+                elif char == "*":
+                    # IAM: "If the * wildcard is the last character of a resource ARN segment,
+                    # it can expand to match beyond the colon boundaries."
+                    pieces.append(".*" if last_segment or remaining == 0 else "[^:]*")
+                elif char == "?":
+                    pieces.append("." if last_segment else "[^:]")
+                else:
+                    pieces.append(re.escape(char))
         parts.append("".join(pieces))
     return re.compile(":".join(parts), re.DOTALL)
 
 
-def resource_matches(pattern: str, resource: str) -> bool:
+def resource_matches(pattern: Pattern, resource: str) -> bool:
     """IAM Resource-element matching of one (already expanded) pattern against a resource ARN."""
     return _resource_regex(pattern).fullmatch(resource) is not None
 
 
-def arn_like(pattern: str, value: str) -> bool:
+def resource_matcher(pattern: Pattern) -> Callable[[str], object]:
+    """`resource_matches` with the pattern compiled once: truthy when it covers a resource."""
+    return _resource_regex(pattern).fullmatch
+
+
+def arn_like(pattern: Pattern, value: str) -> bool:
     """ArnLike/ArnEquals: both sides need six segments; each segment is matched separately."""
-    pattern_segments = pattern.split(":", _ARN_SEGMENTS - 1)
+    pattern_segments = _split(_pieces(pattern), _ARN_SEGMENTS - 1)
     value_segments = value.split(":", _ARN_SEGMENTS - 1)
     if len(pattern_segments) != _ARN_SEGMENTS or len(value_segments) != _ARN_SEGMENTS:
         return False

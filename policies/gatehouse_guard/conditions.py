@@ -9,6 +9,9 @@ The rules, from the IAM reference, that naive readings get wrong:
 - `ForAllValues:` matches an absent or empty key, `ForAnyValue:` does not.
 A positive operator applied to a multi-valued key without a set prefix matches when any request
 value matches (IAM documents no set semantics there; this is its observable behaviour).
+In a 2012-10-17 policy the values of string and ARN operators may hold policy variables
+(variables.py): a value whose variable has no value never matches, so a positive test falls back
+on its other values and a negated test does not hold at all.
 """
 
 from __future__ import annotations
@@ -18,14 +21,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .arns import arn_like, wildcard_match
+from .arns import Pattern, arn_like, wildcard_match
+from .variables import Template, compile_value, literal_text
 
 
 class ConditionError(ValueError):
     """A Condition block the evaluator cannot honour; the evaluator adds the statement id."""
 
 
-Comparator = Callable[[str, str], bool]
+Comparator = Callable[..., bool]  # (policy value or resolved pieces, request value)
 
 
 @lru_cache(maxsize=4096)
@@ -33,10 +37,17 @@ def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     return ipaddress.ip_network(text, strict=False)
 
 
-def _in_network(policy_value: str, request_value: str) -> bool:
+@lru_cache(maxsize=4096)
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        address = ipaddress.ip_address(request_value)
+        return ipaddress.ip_address(text)
     except ValueError:
+        return None
+
+
+def _in_network(policy_value: str, request_value: str) -> bool:
+    address = _address(request_value)
+    if address is None:
         return False  # IAM compares addresses; a request value that is not one never matches
     network = _network(policy_value)
     return address.version == network.version and address in network
@@ -61,9 +72,13 @@ class _Family:
     accepted: str = ""
 
 
+def _text(pattern: Pattern) -> str:
+    return pattern if isinstance(pattern, str) else literal_text(pattern)
+
+
 _POSITIVE: dict[str, _Family] = {
-    "StringEquals": _Family(lambda p, r: p == r),
-    "StringEqualsIgnoreCase": _Family(lambda p, r: p.casefold() == r.casefold()),
+    "StringEquals": _Family(lambda p, r: (p if p.__class__ is str else _text(p)) == r),
+    "StringEqualsIgnoreCase": _Family(lambda p, r: _text(p).casefold() == r.casefold()),
     "StringLike": _Family(wildcard_match),
     "IpAddress": _Family(_in_network, _is_network, "an IPv4/IPv6 address or CIDR"),
     "ArnEquals": _Family(arn_like),
@@ -139,7 +154,16 @@ def parse_operator(name: str) -> Operator:
     )
 
 
-def _policy_values(operator: Operator, key: str, raw: object) -> tuple[str, ...]:
+# Families whose values may hold policy variables: "string comparisons ... string operators or
+# the ARN operators" (IAM reference, policy variables); never Bool, IpAddress or Null.
+SUBSTITUTING_FAMILIES = ("StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike")
+
+PolicyValue = str | Template
+
+
+def _policy_values(
+    operator: Operator, key: str, raw: object, substitute: bool
+) -> tuple[PolicyValue, ...]:
     items = raw if isinstance(raw, list) else [raw]
     values = []
     for item in items:
@@ -163,46 +187,144 @@ def _policy_values(operator: Operator, key: str, raw: object) -> tuple[str, ...]
     for value in values:
         if not accepts(value):
             raise ConditionError(f"{operator.name} {key!r}: {value!r} is not {accepted}")
+    if substitute and operator.base in SUBSTITUTING_FAMILIES:
+        return tuple(compile_value(value) for value in values)
     return tuple(values)
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """A request's condition context as the operators read it."""
+
+    values: Mapping[str, tuple[str, ...]]  # lower-cased key -> its values
+    singles: Mapping[str, str]  # the single-valued keys, the only ones a policy variable reads
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One key test against one request, in words: what `pipeline access` prints."""
+
+    operator: str
+    key: str  # as written in the policy
+    policy_values: tuple[str, ...]  # after substitution; an unresolved variable stays as written
+    request_values: tuple[str, ...] | None  # None: the key is absent from the request
+    matched: bool
+    reason: str
 
 
 @dataclass(frozen=True)
 class KeyTest:
     operator: Operator
     key: str  # lower-cased: condition key names are case-insensitive
-    values: tuple[str, ...]
+    values: tuple[PolicyValue, ...]
+    written_key: str = ""
+    plain: bool = True  # no policy variable among the values: nothing to resolve per request
 
-    def matches(self, context: Mapping[str, tuple[str, ...]]) -> bool:
-        present = context.get(self.key, ())
+    def _resolutions(self, context: RequestContext) -> list[tuple[PolicyValue, Pattern | None]]:
+        """Each policy value with what it compares as here (None: a variable has no value)."""
+        return [
+            (value, value if isinstance(value, str) else value.resolve(context.singles))
+            for value in self.values
+        ]
+
+    def _resolved(self, context: RequestContext) -> tuple[Sequence, bool]:
+        """The comparable values for this request, and whether a variable had no value."""
+        if self.plain:
+            return self.values, False
+        resolutions = [pattern for _value, pattern in self._resolutions(context)]
+        # "any attempt to match it fails": an unresolved value is reported, not compared
+        return [p for p in resolutions if p is not None], None in resolutions
+
+    def matches(self, context: RequestContext) -> bool:
+        present = context.values.get(self.key, ())
         op = self.operator
         if op.base == NULL:
             # Null "true" asks for absence, "false" for presence; several values are ORed.
             return any((value.lower() == "true") != bool(present) for value in self.values)
-        compare = _POSITIVE[op.base].compare
-
-        def one(request_value: str) -> bool:
-            return any(compare(value, request_value) for value in self.values) != op.negated
-
-        if op.set_prefix == "ForAllValues":
-            return all(one(value) for value in present)  # vacuously true when absent or empty
+        if op.set_prefix == "ForAllValues" and not present:
+            return True  # vacuously true when absent or empty
         if not present:
             return op.if_exists or (op.negated and op.set_prefix is None)
+        compare = _POSITIVE[op.base].compare
+        values, unresolved = self._resolved(context)
+
+        def one(request_value: str) -> bool:
+            positive = any(compare(value, request_value) for value in values)
+            # A negated test holds only when every policy value could be compared and none matched.
+            return (not positive and not unresolved) if op.negated else positive
+
+        if op.set_prefix == "ForAllValues":
+            return all(one(value) for value in present)
         if op.set_prefix == "ForAnyValue":
             return any(one(value) for value in present)
-        positive = any(compare(value, r) for r in present for value in self.values)
-        return positive != op.negated
+        positive = any(compare(value, r) for r in present for value in values)
+        return (not positive and not unresolved) if op.negated else positive
+
+    def outcome(self, context: RequestContext) -> Outcome:
+        present = context.values.get(self.key)
+        matched = self.matches(context)
+        op = self.operator
+        shown = []
+        missing = []
+        for value, pattern in self._resolutions(context):
+            if isinstance(value, str):
+                shown.append(value)
+            elif pattern is None:
+                shown.append(value.text)
+                missing.extend(v.written for v in value.variables if v.value(context.singles) is None)
+            else:
+                shown.append(literal_text(pattern))
+        key = self.written_key or self.key
+        if op.base == NULL:
+            state = "absent" if not present else "present"
+            reason = f"{key} is {state}"
+        elif not present:
+            if op.set_prefix == "ForAllValues":
+                how = "ForAllValues matches an absent or empty key"
+            elif op.if_exists:
+                how = "IfExists matches an absent key"
+            elif op.negated and op.set_prefix is None:
+                how = "a negated operator matches an absent key"
+            elif op.set_prefix == "ForAnyValue":
+                how = "ForAnyValue never matches an absent key"
+            else:
+                how = "a positive operator never matches an absent key"
+            reason = f"{key} is absent from the request: {how}"
+        else:
+            listed = ", ".join(repr(v) for v in present)
+            verdict = "holds" if matched else "fails"
+            reason = f"request {key} = {listed}: {op.name} {verdict}"
+        if missing:
+            reason += (
+                f"; {', '.join(dict.fromkeys(missing))} has no value in the request and no"
+                " default, so that value never matches"
+            )
+        return Outcome(
+            operator=op.name,
+            key=key,
+            policy_values=tuple(shown),
+            request_values=None if present is None else tuple(present),
+            matched=matched,
+            reason=reason,
+        )
 
 
 @dataclass(frozen=True)
 class ConditionBlock:
     tests: tuple[KeyTest, ...]
 
-    def matches(self, context: Mapping[str, tuple[str, ...]]) -> bool:
+    def matches(self, context: RequestContext) -> bool:
         return all(test.matches(context) for test in self.tests)
 
+    def outcomes(self, context: RequestContext) -> tuple[Outcome, ...]:
+        return tuple(test.outcome(context) for test in self.tests)
 
-def compile_condition(block: object) -> ConditionBlock:
-    """Validate a statement's Condition element up front, whatever the request."""
+
+def compile_condition(block: object, *, substitute: bool = True) -> ConditionBlock:
+    """Validate a statement's Condition element up front, whatever the request.
+
+    `substitute`: whether policy variables are live (Version 2012-10-17) or literal text.
+    """
     if block is None:
         return ConditionBlock(())
     if not isinstance(block, Mapping):
@@ -213,22 +335,28 @@ def compile_condition(block: object) -> ConditionBlock:
         if not isinstance(keys, Mapping) or not keys:
             raise ConditionError(f"{name}: must be a non-empty object of condition key -> value(s)")
         for key, raw in keys.items():
-            tests.append(KeyTest(operator, str(key).lower(), _policy_values(operator, key, raw)))
+            values = _policy_values(operator, key, raw, substitute)
+            plain = all(isinstance(value, str) for value in values)
+            tests.append(KeyTest(operator, str(key).lower(), values, str(key), plain))
     return ConditionBlock(tuple(tests))
 
 
 ContextValue = str | bool | Sequence[str]
 
 
-def normalise_context(context: Mapping[str, ContextValue]) -> dict[str, tuple[str, ...]]:
-    """Lower-cased key -> tuple of string values, as the operators compare them."""
-    normalised = {}
+def normalise_context(context: Mapping[str, ContextValue]) -> RequestContext:
+    """Lower-cased key -> tuple of string values, as the operators compare them; a key given as
+    a list is multivalued, and "you can't use a multivalued context key as a policy variable"."""
+    normalised: dict[str, tuple[str, ...]] = {}
+    singles: dict[str, str] = {}
     for key, value in context.items():
         if isinstance(value, bool):
             values: tuple[str, ...] = ("true" if value else "false",)
+            singles[key.lower()] = values[0]
         elif isinstance(value, str):
             values = (value,)
+            singles[key.lower()] = value
         else:
             values = tuple(value)
         normalised[key.lower()] = values
-    return normalised
+    return RequestContext(normalised, singles)

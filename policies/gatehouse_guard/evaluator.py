@@ -10,7 +10,14 @@ statements decided.
     else               -> ImplicitDeny ()
 
 The whole policy is validated before anything is evaluated, so a typo in a statement the request
-never reaches still fails loudly (IAM refuses such a policy on save).
+never reaches still fails loudly (IAM refuses such a policy on save). `parse_policy` compiles a
+policy once; `evaluate` then answers many requests against it, and `explain` says why.
+
+Two IAM readings that text comparison gets wrong:
+- a role in Principal/NotPrincipal (`arn:aws:iam::<acct>:role/<path>/<name>`) stands for its
+  sessions (`arn:aws:sts::<acct>:assumed-role/<name>/<session>`), who are the actual callers;
+- policy variables (`${aws:SourceVpce}`) are live in Version 2012-10-17 and literal text in
+  2008-10-17 or without a Version (see variables.py).
 """
 
 from __future__ import annotations
@@ -20,16 +27,20 @@ import re
 import types
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from .arns import expand_resource, resource_matches, wildcard_match
+from .arns import SHORTHAND_PREFIX, expand_resource, resource_matches, wildcard_match
 from .conditions import (
     ConditionBlock,
     ConditionError,
     ContextValue,
+    Outcome,
+    RequestContext,
     compile_condition,
     normalise_context,
 )
+from .variables import SUBSTITUTING_VERSION, Template, compile_value
 
 ALLOW = "Allow"
 EXPLICIT_DENY = "ExplicitDeny"
@@ -46,6 +57,12 @@ REQUEST_FIELDS = ("action", "resource", "principal", "context")
 ANONYMOUS = "*"
 
 _ACCOUNT_ID = re.compile(r"\d{12}")
+# `arn:aws:iam::123456789012:role/Path/Name` and a session of it,
+# `arn:aws:sts::123456789012:assumed-role/Name/session` (the session ARN drops the path).
+_ROLE_ARN = re.compile(r"arn:(?P<partition>[^:]+):iam::(?P<account>\d{12}):role/(?:.*/)?(?P<name>[^/]+)")
+_SESSION_ARN = re.compile(
+    r"arn:(?P<partition>[^:]+):sts::(?P<account>\d{12}):assumed-role/(?P<name>[^/]+)/[^/]+"
+)
 
 
 class PolicyError(ValueError):
@@ -164,6 +181,29 @@ class _Principals:
     ids: Mapping[str, tuple[str, ...]]
 
 
+# A Resource value: policy text, or (text before the resource portion, Template of the rest)
+# when the resource portion holds policy variables.
+ResourcePattern = str | tuple[str, Template]
+
+
+@dataclass(frozen=True)
+class StatementTrace:
+    """How one statement met one request: each element, and each condition key test."""
+
+    label: str
+    effect: str
+    principal: bool
+    action: bool
+    resource: bool
+    conditions: tuple[Outcome, ...]
+
+    @property
+    def applies(self) -> bool:
+        return self.principal and self.action and self.resource and all(
+            outcome.matched for outcome in self.conditions
+        )
+
+
 @dataclass(frozen=True)
 class Statement:
     label: str  # the Sid, or "#<index>" in the Statement list
@@ -172,16 +212,35 @@ class Statement:
     principal_negated: bool
     actions: tuple[str, ...]
     action_negated: bool
-    resources: tuple[str, ...]
+    resources: tuple[ResourcePattern, ...]
     resource_negated: bool
     condition: ConditionBlock
 
-    def applies_to(self, request: Request, context: Mapping[str, tuple[str, ...]]) -> bool:
+    def _principal(self, request: Request) -> bool:
+        return _principal_matches(self.principals, request.principal) != self.principal_negated
+
+    def _action(self, request: Request) -> bool:
+        return _any_action(self.actions, request.action) != self.action_negated
+
+    def _resource(self, request: Request, context: RequestContext) -> bool:
+        return _resource_element(self.resources, request.resource, context, self.resource_negated)
+
+    def applies_to(self, request: Request, context: RequestContext) -> bool:
         return (
-            _principal_matches(self.principals, request.principal) != self.principal_negated
-            and _any_action(self.actions, request.action) != self.action_negated
-            and _any_resource(self.resources, request.resource) != self.resource_negated
+            self._principal(request)
+            and self._action(request)
+            and self._resource(request, context)
             and self.condition.matches(context)
+        )
+
+    def trace(self, request: Request, context: RequestContext) -> StatementTrace:
+        return StatementTrace(
+            label=self.label,
+            effect=self.effect,
+            principal=self._principal(request),
+            action=self._action(request),
+            resource=self._resource(request, context),
+            conditions=self.condition.outcomes(context),
         )
 
 
@@ -208,6 +267,18 @@ def _aws_id_matches(policy_id: str, request_id: str) -> bool:
     return bool(is_account) and _account_of(policy_id) == _account_of(request_id)
 
 
+def _is_session_of(role_arn: str, session_arn: str) -> bool:
+    """A role in a resource policy stands for its sessions: the caller is always a session."""
+    role, session = _ROLE_ARN.fullmatch(role_arn), _SESSION_ARN.fullmatch(session_arn)
+    return bool(
+        role
+        and session
+        and (role["partition"], role["account"]) == (session["partition"], session["account"])
+        # role names are unique in an account whatever their case
+        and role["name"].lower() == session["name"].lower()
+    )
+
+
 def _principal_matches(principals: _Principals, request_principal: object) -> bool:
     if principals.anyone or "*" in principals.ids.get("AWS", ()):
         return True  # "*" and {"AWS": "*"} are the same thing, anonymous callers included
@@ -218,7 +289,9 @@ def _principal_matches(principals: _Principals, request_principal: object) -> bo
             for policy_id in policy_ids:
                 if policy_id == "*" or policy_id == request_id:
                     return True
-                if kind == "AWS" and _aws_id_matches(policy_id, request_id):
+                if kind == "AWS" and (
+                    _aws_id_matches(policy_id, request_id) or _is_session_of(policy_id, request_id)
+                ):
                     return True
     return False
 
@@ -227,12 +300,50 @@ def _any_action(patterns: tuple[str, ...], action: str) -> bool:
     return any(wildcard_match(pattern, action, ignore_case=True) for pattern in patterns)
 
 
-def _any_resource(patterns: tuple[str, ...], resource: str) -> bool:
-    for pattern in patterns:
-        expanded = expand_resource(pattern, resource)
-        if expanded is not None and resource_matches(expanded, resource):
-            return True
-    return False
+@lru_cache(maxsize=16384)
+def _covers(pattern: str, resource: str) -> bool:
+    # Probes ask for the same few resources over and over, scenario after scenario.
+    expanded = expand_resource(pattern, resource)
+    return expanded is not None and resource_matches(expanded, resource)
+
+
+def _one_resource(pattern: ResourcePattern, resource: str, context: RequestContext) -> bool | None:
+    """Whether one Resource value covers `resource`; None when a variable in it has no value."""
+    if isinstance(pattern, str):
+        return _covers(pattern, resource)
+    head, template = pattern
+    pieces = template.resolve(context.singles)
+    if pieces is None:
+        return None
+    expanded = expand_resource(head, resource)
+    return expanded is not None and resource_matches(((expanded, False), *pieces), resource)
+
+
+def _resource_element(
+    patterns: tuple[ResourcePattern, ...], resource: str, context: RequestContext, negated: bool
+) -> bool:
+    if not negated:
+        return any(_one_resource(pattern, resource, context) for pattern in patterns)
+    results = [_one_resource(pattern, resource, context) for pattern in patterns]
+    # A NotResource value that cannot be resolved proves nothing about the request: like a
+    # condition that cannot be compared, it keeps the statement from applying.
+    return not any(results) and None not in results
+
+
+def _compile_resource(text: str, substitute: bool) -> ResourcePattern:
+    """IAM substitutes variables "only in the resource portion of the ARN ... after the fifth
+    colon"; API Gateway's `execute-api:/...` shorthand is all resource portion."""
+    if not substitute or "${" not in text:
+        return text
+    if text.startswith(SHORTHAND_PREFIX):
+        head, tail = SHORTHAND_PREFIX, text[len(SHORTHAND_PREFIX) :]
+    else:
+        segments = text.split(":", 5)
+        if len(segments) < 6:
+            return text
+        head, tail = ":".join(segments[:5]) + ":", segments[5]
+    template = compile_value(tail)
+    return (head, template) if isinstance(template, Template) else text
 
 
 def _strings(label: str, element: str, raw: object) -> tuple[str, ...]:
@@ -265,10 +376,20 @@ def _principals(label: str, element: str, raw: object) -> _Principals:
             f" (allowed: {', '.join(PRINCIPAL_TYPES)})"
         )
     ids = {kind: _strings(label, f"{element}.{kind}", value) for kind, value in raw.items()}
+    for kind, values in ids.items():
+        partial = next((v for v in values if v != "*" and "*" in v), None)
+        if partial:
+            # IAM: "You cannot use a wildcard to match part of a principal name or ARN"; such a
+            # policy is refused on save, and read as text it would look like a closed door.
+            raise PolicyError(
+                f"statement {label}: {element}.{kind} {partial!r} has a wildcard inside it, which"
+                ' IAM refuses; allowed: "*" alone, or exact ids with a Condition such as'
+                ' ArnLike on aws:PrincipalArn'
+            )
     return _Principals(anyone=False, ids=ids)
 
 
-def _statement(index: int, body: object) -> Statement:
+def _statement(index: int, body: object, substitute: bool) -> Statement:
     if not isinstance(body, Mapping):
         raise PolicyError(f"statement #{index}: must be an object (got {type(body).__name__})")
     sid = body.get("Sid")
@@ -286,7 +407,7 @@ def _statement(index: int, body: object) -> Statement:
     resources, resource_negated = _one_of(label, body, "Resource")
     element = "NotPrincipal" if principal_negated else "Principal"
     try:
-        condition = compile_condition(body.get("Condition"))
+        condition = compile_condition(body.get("Condition"), substitute=substitute)
     except ConditionError as error:
         raise PolicyError(f"statement {label}: {error}") from None
     return Statement(
@@ -296,7 +417,10 @@ def _statement(index: int, body: object) -> Statement:
         principal_negated=principal_negated,
         actions=_strings(label, "NotAction" if action_negated else "Action", actions),
         action_negated=action_negated,
-        resources=_strings(label, "NotResource" if resource_negated else "Resource", resources),
+        resources=tuple(
+            _compile_resource(text, substitute)
+            for text in _strings(label, "NotResource" if resource_negated else "Resource", resources)
+        ),
         resource_negated=resource_negated,
         condition=condition,
     )
@@ -318,25 +442,47 @@ def parse_policy(policy: str | Mapping[str, Any]) -> Policy:
         raise PolicyError(
             f"policy has unknown element {unknown[0]!r} (allowed: {', '.join(POLICY_KEYS)})"
         )
-    version = policy.get("Version", VERSIONS[0])
-    if version not in VERSIONS:
+    version = policy.get("Version")
+    if version is not None and version not in VERSIONS:
         raise PolicyError(f"policy Version must be one of {', '.join(VERSIONS)} (got {version!r})")
     if "Statement" not in policy:
         raise PolicyError("policy has no Statement")
     raw = policy["Statement"]
     bodies = raw if isinstance(raw, list) else [raw]
-    return Policy(tuple(_statement(index, body) for index, body in enumerate(bodies)))
+    # Without a Version, IAM reads the policy as 2008-10-17: variables are literal text.
+    substitute = version == SUBSTITUTING_VERSION
+    return Policy(tuple(_statement(index, body, substitute) for index, body in enumerate(bodies)))
 
 
-def evaluate(policy: str | Mapping[str, Any] | Policy, request: Request) -> Decision:
-    """The decision of `policy` on `request`; raises PolicyError for a malformed policy."""
-    parsed = policy if isinstance(policy, Policy) else parse_policy(policy)
-    context = normalise_context(request.context)
-    matching = [s for s in parsed.statements if s.applies_to(request, context)]
-    denies = tuple(s.label for s in matching if s.effect == "Deny")
+def _compiled(policy: str | Mapping[str, Any] | Policy) -> Policy:
+    return policy if isinstance(policy, Policy) else parse_policy(policy)
+
+
+def _decide(statements: Sequence[Statement]) -> Decision:
+    denies = tuple(s.label for s in statements if s.effect == "Deny")
     if denies:
         return Decision(EXPLICIT_DENY, denies)
-    allows = tuple(s.label for s in matching if s.effect == "Allow")
+    allows = tuple(s.label for s in statements if s.effect == "Allow")
     if allows:
         return Decision(ALLOW, allows)
     return Decision(IMPLICIT_DENY, ())
+
+
+def evaluate(policy: str | Mapping[str, Any] | Policy, request: Request) -> Decision:
+    """The decision of `policy` on `request`; raises PolicyError for a malformed policy.
+
+    Pass a Policy from `parse_policy` to evaluate many requests against one compiled policy."""
+    parsed = _compiled(policy)
+    context = normalise_context(request.context)
+    return _decide([s for s in parsed.statements if s.applies_to(request, context)])
+
+
+def explain(
+    policy: str | Mapping[str, Any] | Policy, request: Request
+) -> tuple[Decision, tuple[StatementTrace, ...]]:
+    """The decision and, for every statement, how it met the request (for `pipeline access`)."""
+    parsed = _compiled(policy)
+    context = normalise_context(request.context)
+    traces = tuple(s.trace(request, context) for s in parsed.statements)
+    applying = [s for s, t in zip(parsed.statements, traces, strict=True) if t.applies]
+    return _decide(applying), traces

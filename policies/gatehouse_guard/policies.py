@@ -29,8 +29,10 @@ from gatehouse_guard.rules import (
     front_doors,
     load_balancer,
     observability,
+    policy_document,
     resource_policy,
     routing,
+    web_acl,
 )
 from gatehouse_guard.rules.unknowns import (
     Unresolved,
@@ -185,6 +187,18 @@ def _network_settings(config: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _policy_document_before_create(resource: Resource, config: Mapping[str, Any]) -> list[Finding]:
+    findings = checked(
+        lambda r: policy_document.check_policy_document(
+            r, _resource_policy_settings(config), config["allowedPublicApis"]),
+        resource,
+    )
+    # A document unknown in a preview is deferred by private-api-resource-policy already (on the
+    # API, "verified at deploy"); a second entry for the same value would only repeat it. During
+    # the update an unknown document stays a finding here: the resource is about to be created.
+    return [f for f in findings if not (f.unknown and in_preview())]
+
+
 _NETWORK = {"vpcCidr": VPC_CIDR, "vpcExtraCidrs": VPC_EXTRA_CIDRS, "vpnCidrs": VPN_CIDRS,
             "consumerCidrs": CONSUMER_CIDRS}
 
@@ -203,6 +217,18 @@ POLICIES = [
         "PRIVATE APIs and private domains have a resource policy that admits only our callers.",
         lambda rs, c: resource_policy.check_resource_policies(rs, _resource_policy_settings(c)),
         properties={"allowedEndpointIds": ALLOWED_ENDPOINT_IDS, **_NETWORK},
+    ),
+    resource_policy_of(
+        # The resource-level half of the one above: the CLI runs it on each resource's inputs
+        # just before creating it, where stack policies run only after the whole update.
+        "private-api-policy-before-create",
+        "A private API's or domain's policy document, once known, admits only the endpoints it "
+        "names and allowedEndpointIds (judged before create).",
+        _policy_document_before_create,
+        applies_to=policy_document.DOCUMENT_TYPES,
+        properties={"allowedEndpointIds": ALLOWED_ENDPOINT_IDS, "allowedPublicApis": ALLOWED_PUBLIC_APIS,
+                    **_NETWORK},
+        severity=Severity.CRITICAL,
     ),
     stack_policy_of(
         # One policy for both gates to the private API: the same networks, the same config.
@@ -276,6 +302,11 @@ POLICIES = [
         "no-mixed-gateways",
         "A private function is routed from, and grants invoke to, the PRIVATE API only.",
         lambda rs, c: routing.check_gateway_mixing(rs),
+    ),
+    stack_policy_of(
+        "public-stage-web-acl",
+        "In prod every public API stage is associated with a WAF web ACL.",
+        lambda rs, c: web_acl.check_public_stages_have_web_acl(rs, tier=c["tier"]),
     ),
     resource_policy_of(
         "stage-observability",

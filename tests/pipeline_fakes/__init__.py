@@ -4,7 +4,9 @@ recorded. The automation commands are pointed at it with --pulumi-command."""
 from __future__ import annotations
 
 import json
+import os
 import stat
+import subprocess
 import sys
 from pathlib import Path
 
@@ -37,10 +39,27 @@ class FakePulumi:
         monkeypatch.delenv("GITHUB_SHA", raising=False)
         monkeypatch.delenv("GATEHOUSE_PULUMI_COMMAND", raising=False)
         monkeypatch.delenv("PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK", raising=False)
+        for name in ("CI", "GITHUB_OUTPUT", "GATEHOUSE_SECRETS_PROVIDER"):  # set on CI runners
+            monkeypatch.delenv(name, raising=False)
 
     # scenarios ---------------------------------------------------------------------------
-    def add_stack(self, name: str, tags: dict | None = None) -> None:
-        self.state["stacks"][name] = {"tags": tags or {}, "history": [], "outputs": {}}
+    def add_stack(self, name: str, tags: dict | None = None, outputs: dict | None = None) -> None:
+        self.state["stacks"][name] = {"tags": tags or {}, "history": [], "outputs": outputs or {}}
+
+    def remove_stack(self, name: str) -> None:
+        del self.state["stacks"][name]
+
+    def outputs(self, stack: str, secret: tuple[str, ...] = (), **values) -> None:
+        """What `stack output` shows for `stack` now; `secret` keys show as [secret] unless asked."""
+        self.state["stacks"][stack]["outputs"] = values
+        self.state["stacks"][stack]["secretOutputs"] = list(secret)
+
+    def outputs_after_up(self, **values) -> None:
+        self.state.setdefault("up", {})["outputs"] = values
+
+    def resources(self, operation: str, *steps: dict) -> None:
+        """Play these resource steps ({op, type, name, diffs?}) instead of made-up ones."""
+        self.state.setdefault(operation, {})["resources"] = list(steps)
 
     def changes(self, operation: str, **counts: int) -> None:
         self.state.setdefault(operation, {})["changes"] = counts
@@ -58,11 +77,14 @@ class FakePulumi:
         self.state["lock"] = {"times": times, "holder": holder}
 
     def deployed(self, stack: str, commit: str | None, result: str = "succeeded",
-                 git_head: str | None = None) -> None:
-        """Give `stack` a last update with `result`, tagged with `commit`."""
+                 git_head: str | None = None, verified: bool = True) -> None:
+        """Give `stack` a last update with `result`, tagged with `commit` (and, unless told
+        otherwise, `gatehouse:verified` as `pipeline verify` leaves it after a good deploy)."""
         entry = self.state["stacks"][stack]
         if commit is not None:
             entry["tags"]["gatehouse:commit"] = commit
+            if verified and result == "succeeded":
+                entry["tags"]["gatehouse:verified"] = commit
         environment = {"exec.kind": "auto.local", **({"git.head": git_head} if git_head else {})}
         entry["history"].insert(0, {
             "version": len(entry["history"]) + 1, "kind": "update", "result": result,
@@ -88,8 +110,26 @@ class FakePulumi:
                 for argv in argvs]
 
 
+def git(work: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
+           "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com"}
+    done = subprocess.run(["git", *args], cwd=work, env=env, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def new_commit(work: Path, message: str) -> str:
+    """Commit a change on top of HEAD; the new commit's hash."""
+    changes = work / "CHANGES.txt"
+    with changes.open("a", encoding="utf-8") as f:
+        f.write(message + "\n")
+    git(work, "add", "-A")
+    git(work, "commit", "--quiet", "--no-verify", "--no-gpg-sign", "-m", message)
+    return git(work, "rev-parse", "HEAD")
+
+
 def make_project(root: Path) -> Path:
-    """A minimal Pulumi project directory: the stack files and the policy pack layout."""
+    """A minimal Pulumi project directory, a git repository with one commit: the stack files
+    and the policy pack layout."""
     work = root / "project"
     (work / "policies" / "config").mkdir(parents=True)
     (work / "Pulumi.yaml").write_text("name: gatehouse\nruntime: python\n", encoding="utf-8")
@@ -98,4 +138,7 @@ def make_project(root: Path) -> Path:
             f"config:\n  aws:region: us-east-1\n  gatehouse:environment: {stack}\n", encoding="utf-8")
         (work / "policies" / "config" / f"{stack}.json").write_text("{}\n", encoding="utf-8")
     (work / "policies" / "PulumiPolicy.yaml").write_text("runtime: python\n", encoding="utf-8")
+    (work / ".gitignore").write_text("Pulumi.pr-*.yaml\n", encoding="utf-8")  # as the repository's
+    git(work, "init", "--quiet", "--initial-branch=main")
+    new_commit(work, "initial")
     return work

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from pipeline import cli
-from pipeline_fakes import COMMIT, FakePulumi, make_project
+from pipeline_fakes import FakePulumi, git, make_project, new_commit
+
+HEAD = "HEAD"  # run(commit=HEAD): pass the project's checked-out commit
 
 
 @dataclass
@@ -17,14 +20,31 @@ class Env:
     work: Path
     reports: Path
 
-    def run(self, *argv: str, commit: str | None = COMMIT, lock_wait: str = "0") -> int:
+    @property
+    def commit(self) -> str:
+        """The project's checked-out commit."""
+        return git(self.work, "rev-parse", "HEAD")
+
+    def new_commit(self, message: str) -> str:
+        return new_commit(self.work, message)
+
+    def checkout(self, commit: str) -> None:
+        git(self.work, "checkout", "--quiet", "--detach", commit)
+
+    def report(self, name: str) -> dict:
+        return json.loads((self.reports / f"{name}.json").read_text())
+
+    def run(self, *argv: str, commit: str | None = HEAD, lock_wait: str = "0") -> int:
         """`python -m pipeline ...` against the stand-in, the temp project and report dir."""
         self.fake.save()
         common = ["--pulumi-command", str(self.fake.path), "--work-dir", str(self.work),
                   "--report-dir", str(self.reports), "--lock-wait", lock_wait]
         if commit:
-            common += ["--commit", commit]
-        return cli.main([*argv, *common])
+            common += ["--commit", self.commit if commit == HEAD else commit]
+        try:
+            return cli.main([*argv, *common])
+        finally:
+            self.fake.state = self.fake.load()  # what the run left is where the next one starts
 
 
 @pytest.fixture

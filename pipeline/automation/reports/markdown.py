@@ -7,6 +7,7 @@ per policy while every mandatory one keeps its own line.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable
 
@@ -50,9 +51,16 @@ def _render(report: Report, detail: int) -> str:
         lines.append(f"Commit `{report.commit}`.")
     if detail:
         lines.append("_Trimmed to fit a GitHub comment; the JSON report has every detail._")
-    lines += ["", *_changes(report), "", *_violations(report, detail)]
+    lines += ["", *_changes(report)]
+    if report.resources:
+        lines += ["", *(_resource_table(report) if detail <= 1 else _resource_counts(report))]
+    lines += ["", *_violations(report, detail)]
     if report.deferred:
         lines += ["", *_deferred(report, detail)]
+    if report.cli_error:
+        lines += ["", "**Pulumi CLI error** (last lines)", "", "```", *report.cli_error, "```"]
+    if report.outputs:
+        lines += ["", *_outputs(report)]
     if report.matrix:
         lines += ["", *(_matrix_table(report) if detail == 0 else _matrix_counts(report))]
     if report.notes:
@@ -71,6 +79,33 @@ def _changes(report: Report) -> list[str]:
     ordered = sorted(changed, key=lambda op: (_OP_ORDER.index(op) if op in _OP_ORDER else 99, op))
     return ["**Changes**", "", "| operation | resources |", "|---|---:|",
             *(f"| {op} | {changed[op]} |" for op in ordered)]
+
+
+def _resource_table(report: Report) -> list[str]:
+    lines = [f"**Resources** ({len(report.resources)})", "",
+             "| operation | type | name | properties |", "|---|---|---|---|"]
+    for r in report.resources:
+        op = f"{r.op} (failed)" if r.failed else r.op
+        props = ", ".join(f"`{p}`" for p in r.properties)
+        lines.append(f"| {op} | `{r.type}` | `{_cell(r.name)}` | {props} |")
+    return lines
+
+
+def _resource_counts(report: Report) -> list[str]:
+    return [f"**Resources**: {len(report.resources)} listed in the JSON report."]
+
+
+def _outputs(report: Report) -> list[str]:
+    lines = ["**Outputs**", "", "| output | value |", "|---|---|"]
+    for key, value in report.outputs.items():
+        text = value if isinstance(value, str) else json.dumps(value)
+        lines.append(f"| `{key}` | `{_cell(text)}` |")
+    return lines
+
+
+def _cell(text: str) -> str:
+    """Keep a value inside its table cell."""
+    return text.replace("|", "\\|").replace("\n", " ").replace("`", "'")
 
 
 def _violations(report: Report, detail: int) -> list[str]:

@@ -48,6 +48,25 @@ class MatrixRow:
     decision: str  # Allow | ExplicitDeny | ImplicitDeny
 
 
+@dataclass(frozen=True)
+class ResourceChange:
+    """One resource an engine operation touched (or, for drift, found different)."""
+
+    op: str  # the engine's step: create, update, replace, delete, refresh, ...
+    type: str
+    name: str
+    urn: str = ""
+    properties: tuple[str, ...] = ()  # the properties that differ, when the engine said
+    failed: bool = False
+
+    def to_dict(self) -> dict:
+        return {"op": self.op, "type": self.type, "name": self.name, "urn": self.urn,
+                "properties": list(self.properties), "failed": self.failed}
+
+
+SECRET_OUTPUT = "[secret]"
+
+
 @dataclass
 class Report:
     stack: str
@@ -59,6 +78,9 @@ class Report:
     notes: list[str] = field(default_factory=list)
     outcome: str = "ok"  # one of OUTCOMES
     commit: str | None = None
+    resources: list[ResourceChange] = field(default_factory=list)
+    outputs: dict[str, object] = field(default_factory=dict)  # stack outputs, secrets masked
+    cli_error: list[str] = field(default_factory=list)  # the last lines the CLI wrote to stderr
 
     def __post_init__(self) -> None:
         if self.outcome not in OUTCOMES:
@@ -92,4 +114,7 @@ class Report:
             "deferred": [asdict(d) for d in self.deferred],
             "matrix": None if self.matrix is None else [asdict(row) for row in self.matrix],
             "notes": list(self.notes),
+            "resources": [r.to_dict() for r in self.resources],
+            "outputs": dict(self.outputs),
+            "cliError": list(self.cli_error),
         }

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
 from gatehouse_guard.arns import resource_matches
-from gatehouse_guard.evaluator import PolicyError, evaluate
+from gatehouse_guard.evaluator import PolicyError, evaluate, parse_policy
 from gatehouse_guard.model import Finding, Resource, StackIndex, as_list, refers_to
+from gatehouse_guard.probes import SURFACE_TYPES, Surface, api_surface
 from gatehouse_guard.rules.api_exposure import REST_API, is_private_api
 from gatehouse_guard.rules.endpoint_network import VPC_ENDPOINT, is_execute_api_endpoint
 from gatehouse_guard.rules.security_groups import VPC, vpc_cidrs
@@ -33,7 +34,7 @@ OTHER_ENDPOINT = "other-endpoint-same-vpc"
 SHORTHAND = "execute-api:/"
 # Stands in for the ARN of an API whose id is not known yet; only used when every Resource in
 # its policy is the `execute-api:/...` shorthand, which matches whatever ARN it is attached to.
-_PLACEHOLDER_ARN = "arn:aws:execute-api:us-east-1:000000000000:pending"
+PLACEHOLDER_ARN = "arn:aws:execute-api:us-east-1:000000000000:pending"
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def statements(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [s for s in as_list(document.get("Statement")) if isinstance(s, Mapping)]
 
 
-def _condition_keys(statement: Mapping[str, Any]) -> Iterator[tuple[str, str, Any]]:
+def condition_keys(statement: Mapping[str, Any]) -> Iterator[tuple[str, str, Any]]:
     condition = statement.get("Condition") or {}
     for operator, keys in condition.items():
         if isinstance(keys, Mapping):
@@ -83,23 +84,46 @@ def source_ip_statements(document: Mapping[str, Any]) -> list[str]:
     return [
         str(s.get("Sid") or f"#{i}")
         for i, s in enumerate(statements(document))
-        if any(key.lower() == "aws:sourceip" for _, key, _ in _condition_keys(s))
+        if any(key.lower() == "aws:sourceip" for _, key, _ in condition_keys(s))
     ]
+
+
+def source_ip_findings(document: Mapping[str, Any], label: str, urn: str | None) -> list[Finding]:
+    sids = source_ip_statements(document)
+    return [Finding(
+        f"{label}: statement(s) {', '.join(sids)} condition on aws:SourceIp, which is absent for "
+        "calls through a VPC endpoint, so the condition never does what it says; use aws:VpcSourceIp",
+        urn,
+    )] if sids else []
+
+
+def read_document(
+    raw: Any, label: str, urn: str | None
+) -> tuple[Mapping[str, Any] | None, Finding | None]:
+    """(the known policy source's document or None when there is none, the finding that says
+    why it cannot be read)."""
+    if raw == "<unreadable>":
+        return None, Finding(f"{label}: the policy is in a YAML OpenAPI body the pack cannot read; "
+                             "allowed: a JSON body or the inline policy", urn)
+    try:
+        return load_document(raw), None
+    except ValueError as exc:
+        return None, Finding(f"{label}: its resource policy is not valid JSON ({exc})", urn)
 
 
 def _mentioned_endpoints(document: Mapping[str, Any]) -> set[str]:
     found = set()
     for statement in statements(document):
-        for _, key, values in _condition_keys(statement):
+        for _, key, values in condition_keys(statement):
             if key.lower() == "aws:sourcevpce":
                 found.update(v for v in as_list(values) if isinstance(v, str) and "*" not in v)
     return found
 
 
-def _mentioned_source_networks(document: Mapping[str, Any]) -> set[str]:
+def mentioned_source_networks(document: Mapping[str, Any]) -> set[str]:
     found = set()
     for statement in statements(document):
-        for operator, key, values in _condition_keys(statement):
+        for operator, key, values in condition_keys(statement):
             if key.lower() == "aws:vpcsourceip" and "IpAddress" in operator:
                 found.update(v for v in as_list(values) if isinstance(v, str))
     return found
@@ -119,7 +143,7 @@ def _inside(cidr: str, networks: Sequence[str]) -> bool:
 
 def probes(
     document: Mapping[str, Any], api_arn: str, network: Network, settings: Settings,
-    extra_endpoint_ids: Sequence[str] = (),
+    extra_endpoint_ids: Sequence[str] = (), surface: Surface | None = None,
 ) -> list[Scenario]:
     """The derived scenarios plus callers the policy itself names but the config does not allow:
     endpoints it lists (or that are associated with the API) and networks it admits outside the
@@ -132,6 +156,8 @@ def probes(
         vpc_cidr=network.vpc_cidr,
         vpn_cidrs=settings.vpn_cidrs,
         private=True,
+        policy=document,
+        surface=surface or Surface(),
     )
     by_name = {s.name: s for s in scenarios}
     other = by_name.get(OTHER_ENDPOINT)
@@ -143,12 +169,12 @@ def probes(
         extra.append(Scenario(
             f"unlisted-endpoint:{endpoint_id}",
             f"a caller through endpoint {endpoint_id}, which is not ours nor in allowedEndpointIds",
-            replace(other.request, context=context),
+            replace(other.request, context=context), other.probes,
         ))
     admitted = [network.vpc_cidr, *network.vpc_extra_cidrs, *settings.consumer_cidrs]
     if settings.tier != "prod":
         admitted.extend(settings.vpn_cidrs)
-    for cidr in sorted(_mentioned_source_networks(document)):
+    for cidr in sorted(mentioned_source_networks(document)):
         # A configured VPN range is already probed by the vpn-client scenario.
         if ours is None or _inside(cidr, [*admitted, *settings.vpn_cidrs]):
             continue
@@ -161,26 +187,32 @@ def probes(
             f"unlisted-network:{cidr}",
             f"a caller at {address} ({cidr}, outside the VPC and configured networks) "
             "through our endpoint",
-            replace(ours.request, context=context),
+            replace(ours.request, context=context), ours.probes,
         ))
     return [*scenarios, *extra]
 
 
 def leaks(
     document: Mapping[str, Any], api_arn: str, network: Network, settings: Settings,
-    extra_endpoint_ids: Sequence[str] = (),
+    extra_endpoint_ids: Sequence[str] = (), surface: Surface | None = None,
 ) -> list[tuple[Scenario, str, tuple[str, ...]]]:
-    """(scenario, decision, statements) for every caller who gets in but should not."""
+    """(scenario, decision, statements) for every caller who gets in but should not; the
+    scenario is narrowed to the first of its probes that got in."""
     expected = {OUR_ENDPOINT}
     if settings.tier != "prod":
         expected.add(VPN_CLIENT)
     found = []
-    for scenario in probes(document, api_arn, network, settings, extra_endpoint_ids):
+    compiled = parse_policy(document)  # once, for every probe of every scenario
+    for scenario in probes(document, api_arn, network, settings, extra_endpoint_ids, surface):
         if scenario.name in expected:
             continue
-        decision = evaluate(document, scenario.request)
-        if decision.decision == "Allow":
-            found.append((scenario, decision.decision, tuple(decision.statements)))
+        for request in scenario.requests:
+            decision = evaluate(compiled, request)
+            if decision.decision == "Allow":
+                on = request.resource.removeprefix(api_arn)
+                narrowed = replace(scenario, request=request, description=f"{scenario.description}, on {on}")
+                found.append((narrowed, decision.decision, tuple(decision.statements)))
+                break
     return found
 
 
@@ -205,7 +237,7 @@ def _network(index: StackIndex, settings: Settings) -> Network:
     return Network(ids, vpc_id, cidr, tuple(c for c in others if not c.startswith("pending-")))
 
 
-def _meant_private(api: Resource) -> bool:
+def meant_private(api: Resource) -> bool:
     # An API tagged private but left REGIONAL is judged too: its policy is then all that stands
     # between it and the internet (api-endpoint-type reports the endpoint type itself).
     tags = api.props.get("tags")
@@ -218,7 +250,7 @@ class PolicySource:
     raw: Any
 
 
-def _body_policy(body: Any, what: str) -> Any:
+def body_policy(body: Any, what: str) -> Any:
     """`x-amazon-apigateway-policy` in an OpenAPI body, which API Gateway imports as the API's
     resource policy; None when the body has none."""
     body = require(body, f"{what} (an OpenAPI body may carry x-amazon-apigateway-policy)")
@@ -239,7 +271,7 @@ def policy_sources(api: Resource, index: StackIndex) -> list[PolicySource]:
     if api.props.get("policy") not in (None, "", {}):
         sources.append(PolicySource("", api.props.get("policy")))
     if api.props.get("body") is not None:
-        from_body = _body_policy(api.props.get("body"), "the API's body")
+        from_body = body_policy(api.props.get("body"), "the API's body")
         if from_body is not None:
             sources.append(PolicySource("its OpenAPI body's x-amazon-apigateway-policy", from_body))
     for policy in index.of(REST_API_POLICY):
@@ -247,7 +279,7 @@ def policy_sources(api: Resource, index: StackIndex) -> list[PolicySource]:
             sources.append(PolicySource(policy.label, policy.props.get("policy")))
     for put in index.of(REST_API_PUT):
         if refers_to(put, "restApiId", api, "id"):
-            from_body = _body_policy(put.props.get("body"), f"{put.label} body")
+            from_body = body_policy(put.props.get("body"), f"{put.label} body")
             if from_body is not None:
                 sources.append(PolicySource(f"{put.label} body's x-amazon-apigateway-policy", from_body))
     # A stack policy reads outputs: once AWS has applied a RestApiPolicy (or a body's policy), a
@@ -288,7 +320,7 @@ def _targets(
     """(resource, its policy sources, ARN its policy is matched against, endpoint ids
     associated)."""
     for api in index.of(REST_API):
-        if is_private_api(api.props) or _meant_private(api):
+        if is_private_api(api.props) or meant_private(api):
             config = api.props.get("endpointConfiguration") or {}
             associated = [i for i in as_list(config.get("vpcEndpointIds")) if not is_unknown(i)]
             yield api, policy_sources(api, index), api.props.get("executionArn"), associated
@@ -330,14 +362,20 @@ def _names_domain(pattern: str, domain: Resource) -> bool:
     return matches.pop()
 
 
-def as_seen_by_domain(document: Mapping[str, Any], domain: Resource) -> Mapping[str, Any]:
+def as_seen_by_domain(
+    document: Mapping[str, Any], domain: Resource,
+    names_domain: Callable[[str, Resource], bool] | None = None,
+) -> Mapping[str, Any]:
     """The domain's policy with every full-ARN Resource that names the domain itself (exactly or
-    by wildcard) written as the `execute-api:/*` shorthand API Gateway stores it from, so the
-    evaluator matches it; full ARNs of anything else stay as they are and match nothing here."""
+    by wildcard; `names_domain` decides, by default from the domain's known id) written as the
+    `execute-api:/*` shorthand API Gateway stores it from, so the evaluator matches it; full
+    ARNs of anything else stay as they are and match nothing here."""
+    names = names_domain or _names_domain
+
     def rewrite(values: Any) -> Any:
         out = [
             SHORTHAND + "*" if isinstance(v, str) and not v.startswith(SHORTHAND)
-            and _names_domain(v, domain) else v
+            and names(v, domain) else v
             for v in as_list(values)
         ]
         return out if isinstance(values, list) else out[0]
@@ -353,7 +391,7 @@ def as_seen_by_domain(document: Mapping[str, Any], domain: Resource) -> Mapping[
     return {**document, "Statement": seen}
 
 
-def _full_arn_resources(document: Mapping[str, Any]) -> list[str]:
+def full_arn_resources(document: Mapping[str, Any]) -> list[str]:
     return [
         str(resource)
         for statement in statements(document)
@@ -365,10 +403,10 @@ def _full_arn_resources(document: Mapping[str, Any]) -> list[str]:
 def _arn_for(document: Mapping[str, Any], arn: Any) -> str:
     if isinstance(arn, str) and arn and not is_unknown(arn):
         return arn
-    full = _full_arn_resources(document)
+    full = full_arn_resources(document)
     if full:
         raise Unresolved(f"the ARN its Resource {full[0]} is matched against")
-    return _PLACEHOLDER_ARN
+    return PLACEHOLDER_ARN
 
 
 def check_resource_policies(resources: Sequence[Resource], settings: Settings) -> list[Finding]:
@@ -399,15 +437,9 @@ def _check_target(
 ) -> Iterator[Finding]:
     urn = target.urn or None
     label = f"{target.label} (policy from {source.label})" if source.label else target.label
-    raw = require(source.raw, "the resource policy")
-    if raw == "<unreadable>":
-        yield Finding(f"{label}: the policy is in a YAML OpenAPI body the pack cannot read; "
-                      "allowed: a JSON body or the inline policy", urn)
-        return
-    try:
-        document = load_document(raw)
-    except ValueError as exc:
-        yield Finding(f"{label}: its resource policy is not valid JSON ({exc})", urn)
+    document, unreadable = read_document(require(source.raw, "the resource policy"), label, urn)
+    if unreadable is not None:
+        yield unreadable
         return
     if document is None:
         yield Finding(
@@ -417,15 +449,8 @@ def _check_target(
             urn,
         )
         return
-    sids = source_ip_statements(document)
-    if sids:
-        yield Finding(
-            f"{label}: statement(s) {', '.join(sids)} condition on aws:SourceIp, which "
-            "is absent for calls through a VPC endpoint, so the condition never does what it "
-            "says; use aws:VpcSourceIp",
-            urn,
-        )
-    if target.type == DOMAIN_NAME and _full_arn_resources(document):
+    yield from source_ip_findings(document, label, urn)
+    if target.type == DOMAIN_NAME and full_arn_resources(document):
         document = as_seen_by_domain(document, target)
     network = _network(index, settings)
     if not network.our_endpoint_ids and not settings.allowed_endpoint_ids:
@@ -446,8 +471,9 @@ def _check_target(
     allowed = ", ".join((*network.our_endpoint_ids, *settings.allowed_endpoint_ids)) or "none"
     try:
         # A domain's own full ARNs are rewritten to the shorthand above; the rest match nothing.
-        api_arn = _PLACEHOLDER_ARN if target.type == DOMAIN_NAME else _arn_for(document, arn)
-        found = leaks(document, api_arn, network, settings, associated)
+        api_arn = PLACEHOLDER_ARN if target.type == DOMAIN_NAME else _arn_for(document, arn)
+        surface = api_surface(index.of(*SURFACE_TYPES), target) if target.type == REST_API else None
+        found = leaks(document, api_arn, network, settings, associated, surface)
     except (PolicyError, ScenarioError) as exc:
         yield Finding(f"{label}: its resource policy cannot be evaluated: {exc}", urn)
         return
