@@ -923,23 +923,6 @@ def test_every_pulumi_workflow_points_the_pipeline_at_the_installed_cli(tmp_path
     assert locate_cli("~/.pulumi/bin/pulumi") == cli
 
 
-def _cli_commands() -> set[str]:
-    import argparse
-
-    from pipeline.cli import build_parser
-
-    actions = build_parser()._actions
-    return set(next(a for a in actions if isinstance(a, argparse._SubParsersAction)).choices)
-
-
-# Until the automation commands of the command contract (init, preview --save-plan, up/promote
-# --plan, review --sweep) are merged, this test is expected to fail; strict, so it must pass
-# the moment `init` exists.
-@pytest.mark.xfail(
-    "init" not in _cli_commands(),
-    reason="the contract's init, --save-plan, --plan and --sweep are not merged yet",
-    strict=True,
-)
 def test_pipeline_commands_parse_with_the_real_cli():
     from pipeline.cli import build_parser
 
