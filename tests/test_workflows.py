@@ -270,6 +270,20 @@ def test_the_apply_job_applies_the_saved_plan_with_up_or_promote(
     assert step.body["env"]["FROM"] == "${{ inputs.promote-from }}"
 
 
+def test_the_apply_job_verifies_the_stack_live_so_the_next_stage_may_promote_it(tmp_path):
+    # `promote` refuses a source stack whose gatehouse:verified is not the commit promoted.
+    apply = WORKFLOWS["stage"]["jobs"]["apply"]
+    verify = _step(apply, "Verify the deployed stack live")
+    assert "if" not in verify.body  # only after an apply that succeeded
+    run = run_step(verify.run, tmp_path, env={"STACK": "staging"})
+    assert run.calls_to("python") == [["-m", "pipeline", "verify", "--stack", "staging"]]
+    names = [step.body.get("name") for step in job_steps(apply, "apply")]
+    assert names.index("Apply the approved plan with the policy pack") < names.index(
+        verify.body["name"]
+    )
+    assert "reports/verify-${{ inputs.stack }}.md" in _step(apply, "Report").inputs["files"]
+
+
 def test_the_plan_the_preview_saves_is_exactly_the_one_the_apply_job_downloads(tmp_path):
     preview, apply = WORKFLOWS["stage"]["jobs"]["preview"], WORKFLOWS["stage"]["jobs"]["apply"]
     save = _step(preview, "Preview with the policy pack and save the update plan")
@@ -929,6 +943,7 @@ def test_pipeline_commands_parse_with_the_real_cli():
     commands = [c for s in all_steps() for c in _pipeline_commands(s.run)]
     assert {command[0] for command in commands} == {
         "check",
+        "verify",
         "init",
         "preview",
         "up",
