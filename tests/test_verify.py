@@ -121,7 +121,7 @@ def project(tmp_path, monkeypatch):
     work = tmp_path / "project"
     work.mkdir()
     project_copy(work, {s: copy_stack_file(s) for s in ("dev", "staging", "prod")})
-    fake.deployed("dev", COMMIT)
+    fake.deployed("dev", COMMIT, verified=False)  # verify is what sets the tag
     fake.state["stacks"]["dev"]["outputs"] = OUTPUTS
     fake.save()
     return fake, work, tmp_path / "reports"
