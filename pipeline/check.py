@@ -56,7 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help="where Pulumi.yaml and the stack files are (default: this repository)")
     parser.add_argument("--first-deploy", action="store_true", help="render as the preview of a brand-new stack (values of resources not yet created unknown) and run the pack as that dry run")
     parser.add_argument("--jobs", type=_jobs, metavar="N",
-                        help="stacks checked at once, each in its own process (default: one per CPU; 1: in this process)")
+                        help="stacks checked at once, each in its own process (default: one per two CPUs; 1: in turn, in this process)")
     parser.set_defaults(run=run)
 
 

@@ -1,7 +1,6 @@
 """`check` over several stacks at once: one child process per stack (`python -m pipeline check
---stack S`), at most one per CPU, their output printed whole and in stack order, the exit code
-the worst of theirs. Each stack already runs on two cores (render here, pack beside it), so more
-children than CPUs only adds memory."""
+--stack S`), at most one per two CPUs by default, their output printed whole and in stack order,
+the exit code the worst of theirs."""
 
 from __future__ import annotations
 
@@ -29,11 +28,14 @@ def worst(codes: Sequence[int]) -> int:
 
 
 def default_jobs(stacks: int) -> int:
+    """One stack per two CPUs: each already keeps two busy (its render here, its pack beside
+    it), and each child pays the program's imports again (~3 s, most of it pulumi-aws's WAFv2
+    types), so on two cores stacks in turn in one process are faster (bench/README.md)."""
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         cpus = os.cpu_count() or 1
-    return max(1, min(cpus, stacks))
+    return max(1, min(cpus // 2, stacks))
 
 
 def run_in_children(stacks: Sequence[str], child_args: Sequence[str], jobs: int, out: TextIO) -> int:

@@ -61,3 +61,11 @@ def test_jobs_must_be_a_positive_whole_number(capsys):
     with pytest.raises(SystemExit) as exited:
         build_parser().parse_args(["check", "--jobs", "0"])
     assert exited.value.code == 2 and "--jobs: must be a whole number" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("cpus", "stacks", "expected"), [(2, 3, 1), (4, 3, 2), (8, 3, 3), (1, 3, 1), (16, 1, 1)])
+def test_by_default_each_stack_gets_two_cpus(monkeypatch, cpus, stacks, expected):
+    from pipeline import check_parallel
+
+    monkeypatch.setattr(check_parallel.os, "sched_getaffinity", lambda pid: set(range(cpus)))
+    assert check_parallel.default_jobs(stacks) == expected
