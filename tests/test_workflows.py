@@ -483,7 +483,12 @@ def test_every_sarif_category_a_pull_request_uploads_also_gets_a_base_on_main():
 
 
 def test_review_stack_commands():
-    assert _job_commands("review-stack", "up") == [["review", "--pr", "$PR_NUMBER"]]
+    # Issue 13: a review stack is verified live too, and the result goes into the PR comment.
+    assert _job_commands("review-stack", "up") == [
+        ["review", "--pr", "$PR_NUMBER"], ["verify", "--stack", "pr-$PR_NUMBER"]
+    ]
+    report = next(s for s in WORKFLOWS["review-stack"]["jobs"]["up"]["steps"] if s.get("name") == "Report")
+    assert "reports/verify-pr-${{ github.event.pull_request.number }}.md" in report["with"]["files"]
     assert _job_commands("review-stack", "destroy") == [
         ["review", "--pr", "$PR_NUMBER", "--destroy"]
     ]
