@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.https_security_group import HTTPS, https_security_group
+from components.https_security_group import HTTPS, https_egress, https_security_group
 
 TYPE = "gatehouse:domain:AlbFront"
 
@@ -50,16 +50,8 @@ class AlbFront(pulumi.ComponentResource):
             ingress_cidrs=args.ingress_cidrs,
             tags=tags,
         )
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-https-to-endpoint",
-            security_group_id=group.id,
-            ip_protocol="tcp",
-            from_port=HTTPS,
-            to_port=HTTPS,
-            cidr_ipv4=args.vpc_cidr,
-            description="HTTPS to the execute-api endpoint ENIs",
-            opts=child,
-        )
+        https_egress(self, f"{name}-https-to-endpoint", group, cidr=args.vpc_cidr,
+                     description="HTTPS to the execute-api endpoint ENIs")
         balancer = aws.lb.LoadBalancer(
             name,
             internal=True,

@@ -57,3 +57,19 @@ def https_rule_name(name: str, cidr: str) -> str:
     """`{name}-https-<network>`: the CIDR in normal form, dots and slash as dashes."""
     network = ipaddress.ip_network(cidr, strict=False)
     return f"{name}-https-" + str(network).replace(".", "-").replace(":", "-").replace("/", "-")
+
+
+def https_egress(
+    parent: pulumi.Resource, rule_name: str, group: aws.ec2.SecurityGroup, *, cidr: str, description: str
+) -> aws.vpc.SecurityGroupEgressRule:
+    """The one egress rule a caller adds to such a group: HTTPS to `cidr`, named for what it reaches."""
+    return aws.vpc.SecurityGroupEgressRule(
+        rule_name,
+        security_group_id=group.id,
+        ip_protocol="tcp",
+        from_port=HTTPS,
+        to_port=HTTPS,
+        cidr_ipv4=cidr,
+        description=description,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )

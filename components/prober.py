@@ -19,7 +19,7 @@ import pulumi_aws as aws
 
 from components.backend import FUNCTIONS_DIR, RUNTIME
 from components.function_logging import function_logging
-from components.https_security_group import HTTPS
+from components.https_security_group import https_egress, https_security_group
 
 TYPE = "gatehouse:prober:Prober"
 HANDLER = "prober.handler"
@@ -63,26 +63,15 @@ class Prober(pulumi.ComponentResource):
             policy=VPC_ACCESS_POLICY,
             opts=child,
         )
-        group = aws.ec2.SecurityGroup(
-            f"{name}-sg",
-            vpc_id=args.vpc_id,
-            description="gatehouse prober: no ingress; HTTPS out to the VPC only",
-            tags={**tags, "Name": f"{name}-sg"},
-            opts=child,
+        group = https_security_group(
+            self, name, vpc_id=args.vpc_id, description="gatehouse prober: no ingress; HTTPS out to the VPC only",
+            ingress_cidrs=(), tags=tags,
         )
         # Security groups do not filter the Amazon-provided DNS resolver, so names resolve
         # without a DNS rule ("Security groups don't filter traffic destined to and from ...
         # Amazon Domain Name Services (DNS)", VPC user guide, security group rules).
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-https-to-vpc",
-            security_group_id=group.id,
-            ip_protocol="tcp",
-            from_port=HTTPS,
-            to_port=HTTPS,
-            cidr_ipv4=args.vpc_cidr,
-            description=f"HTTPS to the VPC ({args.vpc_cidr})",
-            opts=child,
-        )
+        https_egress(self, f"{name}-https-to-vpc", group, cidr=args.vpc_cidr,
+                     description=f"HTTPS to the VPC ({args.vpc_cidr})")
         function = aws.lambda_.Function(
             name,
             name=args.function_name,
