@@ -21,8 +21,9 @@ check: $(STAMP)
 	$(PY) -m pipeline check
 	$(PY) -m pipeline check --first-deploy --stack prod
 
+# One pytest worker per CPU (pytest-xdist): the suite is CPU-bound renders and pack processes.
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
