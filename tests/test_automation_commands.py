@@ -17,7 +17,7 @@ from pipeline_fakes.argv import (
     refresh_preview,
     select,
 )
-from pipeline_fakes.harness import env  # noqa: F401  (fixture)
+from pipeline_fakes.harness import env, process_env  # noqa: F401  (fixtures)
 
 from pipeline.exit_codes import ExitCode
 
@@ -28,7 +28,8 @@ def report(env, name):
 
 # preview -----------------------------------------------------------------------------------
 
-def test_preview_attaches_policy_pack_and_stack_config(env):
+def test_preview_attaches_policy_pack_and_stack_config(process_env):
+    env = process_env  # the stand-in as a real process: this command's boundary
     env.fake.changes("preview", create=2, same=3)
 
     assert env.run("preview", "--stack", "dev") == ExitCode.OK
@@ -74,7 +75,8 @@ def test_progress_prints_one_line_per_resource_event(env, capsys):
 
 # up ------------------------------------------------------------------------------------------
 
-def test_up_previews_then_updates_then_stamps_the_commit(env):
+def test_up_previews_then_updates_then_stamps_the_commit(process_env):
+    env = process_env  # the stand-in as a real process: this command's boundary
     env.fake.changes("up", create=4)
 
     assert env.run("up", "--stack", "dev") == ExitCode.OK
@@ -127,7 +129,8 @@ def test_commit_defaults_to_github_sha(env, monkeypatch):
 
 # drift -----------------------------------------------------------------------------------------
 
-def test_drift_is_a_refresh_preview_expecting_no_changes(env):
+def test_drift_is_a_refresh_preview_expecting_no_changes(process_env):
+    env = process_env  # the stand-in as a real process: this command's boundary
     env.fake.changes("refresh", same=5)
 
     assert env.run("drift", "--stack", "staging") == ExitCode.OK
@@ -159,7 +162,8 @@ def test_destroy_treats_a_stack_declaring_environment_prod_as_prod(env):
     assert env.run("destroy", "--stack", "live") == ExitCode.USAGE
 
 
-def test_destroy_prod_with_the_flag(env):
+def test_destroy_prod_with_the_flag(process_env):
+    env = process_env  # the stand-in as a real process: this command's boundary
     env.fake.changes("destroy", delete=7)
 
     assert env.run("destroy", "--stack", "prod", "--yes-destroy-prod") == ExitCode.OK
@@ -170,7 +174,8 @@ def test_destroy_prod_with_the_flag(env):
 
 # workspace and environment ----------------------------------------------------------------------
 
-def test_backend_and_credentials_come_from_the_environment(env, monkeypatch):
+def test_backend_and_credentials_come_from_the_environment(process_env, monkeypatch):
+    env = process_env  # the stand-in as a real process: what its environment really holds
     monkeypatch.setenv("PULUMI_BACKEND_URL", "file:///var/state")
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "test-only")
 
@@ -208,7 +213,8 @@ def test_stack_names_that_could_escape_the_report_dir_are_rejected(env):
     assert exit_info.value.code == ExitCode.USAGE
 
 
-def test_too_old_cli_is_refused_with_the_versions_named(env, capsys):
+def test_too_old_cli_is_refused_with_the_versions_named(process_env, capsys):
+    env = process_env  # the stand-in as a real process: `pulumi version` as the SDK really runs it
     env.fake.state["version"] = "v3.150.0"
     assert env.run("preview", "--stack", "dev") == ExitCode.USAGE
     err = capsys.readouterr().err

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import pytest
 from pipeline_fakes.argv import init, select
-from pipeline_fakes.harness import env  # noqa: F401  (fixture)
+from pipeline_fakes.harness import env, process_env  # noqa: F401  (fixtures)
 
 from pipeline.exit_codes import ExitCode
 
 
-def test_init_creates_only_the_stacks_that_do_not_exist(env, capsys):
+def test_init_creates_only_the_stacks_that_do_not_exist(process_env, capsys):
+    env = process_env  # the stand-in as a real process: this command's boundary
     env.fake.remove_stack("staging")
     env.fake.remove_stack("prod")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from pipeline_fakes.harness import env  # noqa: F401  (fixture)
+from pipeline_fakes.harness import env, process_env  # noqa: F401  (fixtures)
 from pulumi.automation import CommandError, ConcurrentUpdateError
 from pulumi.automation._cmd import CommandResult
 
@@ -80,7 +80,8 @@ def test_sdk_classifies_the_stand_in_lock_message_as_concurrent_update():
     assert isinstance(create_command_error(CommandResult("", DIY_LOCK, 255)), ConcurrentUpdateError)
 
 
-def test_command_waits_out_a_lock_then_succeeds(env, capsys):
+def test_command_waits_out_a_lock_then_succeeds(process_env, capsys):
+    env = process_env  # the stand-in as a real process: this command's boundary
     env.fake.locked(times=2)
 
     assert env.run("preview", "--stack", "dev") == ExitCode.OK

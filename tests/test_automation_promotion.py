@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from pipeline_fakes import OTHER_COMMIT
 from pipeline_fakes.argv import deploy, select, tags
-from pipeline_fakes.harness import env  # noqa: F401  (fixture)
+from pipeline_fakes.harness import env, process_env  # noqa: F401  (fixtures)
 
 from pipeline.automation.promotion import ORDER_FILE, check_step, load_order
 from pipeline.errors import UsageError
@@ -50,7 +50,8 @@ def source_checks(stack):
             ["--non-interactive", "stack", "history", "--json", "--stack", stack]]
 
 
-def test_promote_checks_the_source_then_previews_and_updates_the_target(env):
+def test_promote_checks_the_source_then_previews_and_updates_the_target(process_env):
+    env = process_env  # the stand-in as a real process: this command's boundary
     env.fake.deployed("dev", env.commit, git_head=env.commit)
 
     assert env.run("promote", "--from", "dev", "--to", "staging") == ExitCode.OK

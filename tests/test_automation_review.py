@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import yaml
 from pipeline_fakes.argv import destroy, init, outputs, preview, select, update
-from pipeline_fakes.harness import env  # noqa: F401  (fixture)
+from pipeline_fakes.harness import env, process_env  # noqa: F401  (fixtures)
 
 from pipeline.automation.review_config import derive_review_config
 from pipeline.errors import UsageError
@@ -51,7 +51,8 @@ def test_review_config_refuses_to_copy_dev_secrets():
         derive_review_config({"config": {"gatehouse:apiKey": {"secure": "v1:xyz"}}}, 7)
 
 
-def test_review_creates_pr_stack_with_derived_config_and_dev_policy_config(env):
+def test_review_creates_pr_stack_with_derived_config_and_dev_policy_config(process_env):
+    env = process_env  # the stand-in as a real process: this command's boundary
     assert env.run("review", "--pr", "7") == ExitCode.OK
 
     assert env.fake.calls() == [
@@ -218,7 +219,8 @@ def test_the_destroy_job_passes_the_provider_on(env, monkeypatch):
 
 # sweep ----------------------------------------------------------------------------------------
 
-def test_sweep_destroys_the_review_stacks_of_closed_prs_only(env, capsys):
+def test_sweep_destroys_the_review_stacks_of_closed_prs_only(process_env, capsys):
+    env = process_env  # the stand-in as a real process: this command's boundary
     for pr in (3, 12, 15, 40):
         env.fake.add_stack(f"pr-{pr}")
     env.fake.add_stack("pr-feature")  # not a review stack name: never touched

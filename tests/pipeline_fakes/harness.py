@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import cli
-from pipeline_fakes import FakePulumi, git, make_project, new_commit
+from pipeline_fakes import FakePulumi, copy_project, git, make_project, new_commit
 
 HEAD = "HEAD"  # run(commit=HEAD): pass the project's checked-out commit
 
@@ -47,8 +47,34 @@ class Env:
             self.fake.state = self.fake.load()  # what the run left is where the next one starts
 
 
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Env:
+_TEMPLATES: dict[int, Path] = {}
+
+
+def project_template(factory: pytest.TempPathFactory) -> Path:
+    """make_project() once per test process (each xdist worker its own); tests get copies."""
+    key = id(factory)
+    if key not in _TEMPLATES:
+        _TEMPLATES[key] = make_project(factory.mktemp("project-template"))
+    return _TEMPLATES[key]
+
+
+def make_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, factory: pytest.TempPathFactory,
+             process: bool = False) -> Env:
     # Only this command set: the other command modules are tested (and may be built) elsewhere.
     monkeypatch.setattr(cli, "COMMAND_MODULES", ("pipeline.automation.commands",))
-    return Env(FakePulumi(tmp_path, monkeypatch), make_project(tmp_path), tmp_path / "reports")
+    return Env(FakePulumi(tmp_path, monkeypatch, process=process),
+               copy_project(project_template(factory), tmp_path), tmp_path / "reports")
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Env:
+    """The stand-in answered in this process (pipeline_fakes.in_process)."""
+    return make_env(tmp_path, monkeypatch, tmp_path_factory)
+
+
+@pytest.fixture
+def process_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                tmp_path_factory: pytest.TempPathFactory) -> Env:
+    """The stand-in started as a process by the SDK, as the real CLI is. Each command keeps a
+    test on it, so every command's CLI calls still cross a real process boundary somewhere."""
+    return make_env(tmp_path, monkeypatch, tmp_path_factory, process=True)
