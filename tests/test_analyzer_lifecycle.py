@@ -175,16 +175,24 @@ def test_the_engine_server_collects_log_calls_and_the_root_resource():
 
 def test_a_pack_that_prints_a_port_it_does_not_serve_times_out_and_is_stopped(tmp_path):
     before = pack_children()
-    pack = write_pack(tmp_path / "liar", """
+    pack = write_pack(tmp_path / "liar", "")
+    # The pack's own virtualenv interpreter (preferred by resolve_python) prints a port it bound
+    # but never listens on, and ignores the `-u -m pulumi.policy ADDRESS .` it is given. It starts
+    # in tens of ms, where the real interpreter takes about a second to import pulumi.policy and
+    # several on a loaded machine: with that the budget had to be 5 s, and a start slower than
+    # the budget failed this as "printed no port" instead. The launcher waits out the rest of
+    # the budget (at least 1 s) for a connection, so the budget is what the test takes.
+    liar = pack / "venv" / "bin" / "python"
+    liar.parent.mkdir(parents=True)
+    liar.write_text(f"#!{sys.executable} -S\n" + textwrap.dedent("""
         import socket
         import time
         probe = socket.socket()
         probe.bind(("127.0.0.1", 0))
-        print(probe.getsockname()[1])  # bound, never listening: connections are refused
+        print(probe.getsockname()[1], flush=True)  # bound, never listening: connections are refused
         time.sleep(60)
-    """)
-    # The budget covers the interpreter's start too; on a loaded machine that alone can take
-    # more than a second, which made this fail as "printed no port" instead.
+    """))
+    liar.chmod(0o755)
     with pytest.raises(PackError, match=r"printed port 127\.0\.0\.1:\d+ but never accepted a connection"):
-        PackSession(pack, StackContext("demo", "dev"), start_timeout=5)
+        PackSession(pack, StackContext("demo", "dev"), start_timeout=2)
     assert pack_children() == before
