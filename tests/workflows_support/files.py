@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,6 +36,14 @@ _GitHubLoader.add_implicit_resolver(
 
 
 def load_yaml(path: Path) -> Any:
+    # A copy of the document parsed once per test process: the tests read these files over a
+    # hundred times and the pure-Python parser was most of their time; the copy keeps a test
+    # that changes what it got from changing what the next one gets.
+    return copy.deepcopy(_parsed(path))
+
+
+@functools.cache
+def _parsed(path: Path) -> Any:
     return yaml.load(path.read_text(encoding="utf-8"), Loader=_GitHubLoader)  # noqa: S506
 
 
