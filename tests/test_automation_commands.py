@@ -28,8 +28,7 @@ def report(env, name):
 
 # preview -----------------------------------------------------------------------------------
 
-def test_preview_attaches_policy_pack_and_stack_config(process_env):
-    env = process_env  # the stand-in as a real process: this command's boundary
+def test_preview_attaches_policy_pack_and_stack_config(env):
     env.fake.changes("preview", create=2, same=3)
 
     assert env.run("preview", "--stack", "dev") == ExitCode.OK
@@ -76,7 +75,7 @@ def test_progress_prints_one_line_per_resource_event(env, capsys):
 # up ------------------------------------------------------------------------------------------
 
 def test_up_previews_then_updates_then_stamps_the_commit(process_env):
-    env = process_env  # the stand-in as a real process: this command's boundary
+    env = process_env  # the stand-in as a real process: up's boundary, and preview's within it
     env.fake.changes("up", create=4)
 
     assert env.run("up", "--stack", "dev") == ExitCode.OK
@@ -213,8 +212,7 @@ def test_stack_names_that_could_escape_the_report_dir_are_rejected(env):
     assert exit_info.value.code == ExitCode.USAGE
 
 
-def test_too_old_cli_is_refused_with_the_versions_named(process_env, capsys):
-    env = process_env  # the stand-in as a real process: `pulumi version` as the SDK really runs it
+def test_too_old_cli_is_refused_with_the_versions_named(env, capsys):
     env.fake.state["version"] = "v3.150.0"
     assert env.run("preview", "--stack", "dev") == ExitCode.USAGE
     err = capsys.readouterr().err
