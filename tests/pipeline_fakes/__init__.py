@@ -158,4 +158,3 @@ def copy_project(template: Path, root: Path) -> Path:
     """A copy of a make_project() directory, git repository and all, as root/project: the same
     files and the same initial commit, for a few ms instead of four git commands."""
     return Path(shutil.copytree(template, root / "project", symlinks=True))
-
