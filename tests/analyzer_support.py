@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import atexit
 import os
 from pathlib import Path
 
-from pipeline.analyzer import PackSession, StackContext
 from pipeline.inventory import Inventory, InventoryResource
 
 TINY_PACK = Path(__file__).parent / "fixtures" / "tiny_pack"
@@ -54,20 +52,3 @@ def pack_children() -> set[int]:
         if ppid == os.getpid() and b"pulumi.policy" in cmdline:
             found.add(int(entry.name))
     return found
-
-
-_SHARED: dict[tuple, PackSession] = {}
-
-
-def shared_session(pack_dir: Path, context: StackContext) -> PackSession:
-    """One running pack per (directory, context) in this test process, for tests that only
-    configure and analyze it: starting the real pack costs about a second, and a test that
-    configures it before each use sees nothing another test did (config is all a pack keeps
-    between calls). It is stopped when the process exits."""
-    key = (Path(pack_dir).resolve(), context.project, context.stack, context.organization,
-           context.dry_run, tuple(sorted((context.config or {}).items())))
-    if key not in _SHARED:
-        _SHARED[key] = session = PackSession(pack_dir, context)
-        atexit.register(session.close)
-    return _SHARED[key]
-

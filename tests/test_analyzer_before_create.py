@@ -11,7 +11,6 @@ stack policy, as before.
 import json
 
 import pytest
-from analyzer_support import shared_session
 from gatehouse_guard.policies import POLICY_NAMES
 from policy_baseline import EXECUTION_ARN, OUR_VPCE, PRIVATE_API_ID, private_policy
 from test_analyzer_unknowns import inventory, of, report_violations
@@ -27,21 +26,22 @@ BEFORE_CREATE = "private-api-policy-before-create"
 REST_API_POLICY = "aws:apigateway/restApiPolicy:RestApiPolicy"
 
 
-def _session(dry_run: bool, tmp_path) -> PackSession:
-    """The real pack, shared with test_analyzer_unknowns, configured for this test."""
-    running = shared_session(POLICIES_DIR, StackContext(project="gatehouse", stack="prod", dry_run=dry_run))
-    running.configure(_config(tmp_path))
-    return running
+def _session(dry_run: bool):
+    return PackSession(POLICIES_DIR, StackContext(project="gatehouse", stack="prod", dry_run=dry_run))
 
 
-@pytest.fixture
-def update(tmp_path):
-    return _session(dry_run=False, tmp_path=tmp_path)
+@pytest.fixture(scope="module")
+def update(tmp_path_factory):
+    with _session(dry_run=False) as running:
+        running.configure(_config(tmp_path_factory.mktemp("config")))
+        yield running
 
 
-@pytest.fixture
-def preview(tmp_path):
-    return _session(dry_run=True, tmp_path=tmp_path)
+@pytest.fixture(scope="module")
+def preview(tmp_path_factory):
+    with _session(dry_run=True) as running:
+        running.configure(_config(tmp_path_factory.mktemp("config")))
+        yield running
 
 
 def _config(directory):

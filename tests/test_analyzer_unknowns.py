@@ -11,7 +11,6 @@ import json
 from dataclasses import replace
 
 import pytest
-from analyzer_support import shared_session
 from gatehouse_guard.model import Resource
 from gatehouse_guard.policies import POLICY_NAMES
 from policy_baseline import ACCOUNT, PRIVATE_API_ID, stack
@@ -26,19 +25,20 @@ PERMISSION = "aws:lambda/permission:Permission"
 GOOD_SOURCE_ARN = f"arn:aws:execute-api:us-east-1:{ACCOUNT}:{PRIVATE_API_ID}/*/*"
 
 
-def _session(dry_run: bool) -> PackSession:
-    """The real pack, shared with test_analyzer_before_create: every test here configures it."""
-    return shared_session(POLICIES_DIR, StackContext(project="gatehouse", stack="prod", dry_run=dry_run))
+def _session(dry_run: bool):
+    return PackSession(POLICIES_DIR, StackContext(project="gatehouse", stack="prod", dry_run=dry_run))
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def preview():
-    return _session(dry_run=True)
+    with _session(dry_run=True) as running:
+        yield running
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def update():
-    return _session(dry_run=False)
+    with _session(dry_run=False) as running:
+        yield running
 
 
 @pytest.fixture
