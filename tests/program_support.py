@@ -2,20 +2,73 @@
 
 from __future__ import annotations
 
-import functools
 import json
+import os
 from pathlib import Path
 
+import pytest
+
+from pipeline import render
 from pipeline.inventory import Inventory, InventoryResource
-from pipeline.render import render_stack
-from pipeline.stack_files import PROJECT_DIR
+from pipeline.mocks import GatehouseMocks
+from pipeline.stack_files import PROJECT_DIR, stack_config_map
 
 PROGRAM_PARTS = ("Pulumi.yaml", "__main__.py", "components", "stack_config", "functions")
 
+# --- one render per input, per pytest worker ----------------------------------------------------
+# A render is a pure function of the program, the stack's config map, preview or not, and the
+# one environment variable the program reads (GATEHOUSE_UNPROTECT); each costs about a second.
+# Renders with the same inputs are shared. Never while a test has changed how rendering works
+# (the mocks' class or the recording monitor patched): those render afresh and are not kept.
+_REAL_RENDER = render.render_stack
+_MONITOR = render.RecordingMonitor
+_MOCKS = dict(vars(GatehouseMocks))
+_RENDERS: dict[tuple, Inventory] = {}
 
-@functools.cache
+
+def _real_program(project_dir: Path) -> bool:
+    return all((Path(project_dir) / part).resolve() == (PROJECT_DIR / part).resolve() for part in PROGRAM_PARTS)
+
+
+def _rendering_patched() -> bool:
+    return render.RecordingMonitor is not _MONITOR or dict(vars(GatehouseMocks)) != _MOCKS
+
+
+def render_cached(stack: str, *, project_dir: Path = PROJECT_DIR, config: dict[str, str] | None = None,
+                  preview: bool = False) -> Inventory:
+    """`render_stack` with its arguments, the render shared with every other call that has the
+    same inputs. Callers must not change what it returns (as with `rendered`)."""
+    if _rendering_patched() or not _real_program(project_dir):
+        return _REAL_RENDER(stack, project_dir=project_dir, config=config, preview=preview)
+    values = stack_config_map(stack, project_dir) if config is None else config
+    key = (stack, tuple(sorted(values.items())), preview, os.environ.get("GATEHOUSE_UNPROTECT"))
+    if key not in _RENDERS:
+        _RENDERS[key] = _REAL_RENDER(stack, project_dir=project_dir, config=dict(values), preview=preview)
+    return _RENDERS[key]
+
+
+def _render_stack(stack: str, /, **kwargs) -> Inventory:
+    if set(kwargs) <= {"project_dir", "config", "preview"}:
+        return render_cached(stack, **kwargs)
+    return _REAL_RENDER(stack, **kwargs)  # a way of rendering this cache does not know
+
+
+def render_through_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`check` and `verify` render through the cache (pipeline.check.render_stack and
+    pipeline.render.render_stack, which verify imports when it predicts)."""
+    from pipeline import check
+
+    monkeypatch.setattr(render, "render_stack", _render_stack)
+    monkeypatch.setattr(check, "render_stack", _render_stack)
+
+
+@pytest.fixture
+def cached_renders(monkeypatch):
+    render_through_cache(monkeypatch)
+
+
 def rendered(stack: str) -> Inventory:
-    return render_stack(stack)
+    return render_cached(stack)
 
 
 def only(inventory: Inventory, type_: str, name: str | None = None) -> InventoryResource:
