@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -26,6 +27,11 @@ _MOCKS = dict(vars(GatehouseMocks))
 _RENDERS: dict[tuple, Inventory] = {}
 
 
+@functools.cache
+def _shipped_config(stack: str) -> dict[str, str]:
+    return stack_config_map(stack)  # tests never write into the repository's stack files
+
+
 def _real_program(project_dir: Path) -> bool:
     return all((Path(project_dir) / part).resolve() == (PROJECT_DIR / part).resolve() for part in PROGRAM_PARTS)
 
@@ -40,7 +46,12 @@ def render_cached(stack: str, *, project_dir: Path = PROJECT_DIR, config: dict[s
     same inputs. Callers must not change what it returns (as with `rendered`)."""
     if _rendering_patched() or not _real_program(project_dir):
         return _REAL_RENDER(stack, project_dir=project_dir, config=config, preview=preview)
-    values = stack_config_map(stack, project_dir) if config is None else config
+    if config is not None:
+        values = config
+    elif Path(project_dir) == PROJECT_DIR:
+        values = _shipped_config(stack)
+    else:
+        values = stack_config_map(stack, project_dir)
     key = (stack, tuple(sorted(values.items())), preview, os.environ.get("GATEHOUSE_UNPROTECT"))
     if key not in _RENDERS:
         _RENDERS[key] = _REAL_RENDER(stack, project_dir=project_dir, config=dict(values), preview=preview)
