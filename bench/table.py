@@ -63,7 +63,8 @@ PHASES = (
     ("imports", "imports"),
     ("render", "render"),
     ("policy.start", "pack start"),
-    ("policy.analyze", "Analyze x N"),
+    ("policy.analyze", "Analyze x N (beside the render)"),
+    ("policy.analyze_tail", "of it after the render"),
     ("policy.analyze_stack", "AnalyzeStack"),
     ("rest", "matrix + reports"),
 )

@@ -22,7 +22,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
-from pipeline.analyzer import AnalysisResult, PackError, PackStart, StackContext, analyze_inventory
+from pipeline.analyzer import AnalysisResult, PackError, PackStart, StackContext
+from pipeline.analyzer.feed import AnalyzeAsRendered
 from pipeline.automation.reports.model import Deferred, MatrixRow, Report, Violation
 from pipeline.automation.reports.writer import write_reports
 from pipeline.automation.stacks import policy_config
@@ -97,15 +98,20 @@ def check_stack(
         config = load_stack_config(decode_config(values), stack)
     except ConfigError as error:
         return _config_error(stack, error, report, report_dir, out), None
-    # The pack starts on the other core while this one renders (bench/README.md). Both modes
-    # are previews to the pack (the CLI's `pulumi preview`): PULUMI_DRY_RUN=true.
+    # The pack starts on the other core while this one renders, and judges each resource there
+    # as the render registers it (bench/README.md). Both modes are previews to the pack (the
+    # CLI's `pulumi preview`): PULUMI_DRY_RUN=true.
     context = StackContext(project=project_name(project_dir), stack=stack, dry_run=True, config=values)
     with PackStart(project_dir / "policies", context) as pack:
+        analysis = AnalyzeAsRendered(pack, policy_config(project_dir, stack), project=context.project, stack=stack)
         try:
-            inventory = render_stack(stack, project_dir=project_dir, config=values, preview=first_deploy)
+            inventory = render_stack(stack, project_dir=project_dir, config=values, preview=first_deploy,
+                                     on_resource=analysis.add)
         except ConfigError as error:
             return _config_error(stack, error, report, report_dir, out), None
-        return _judge(stack, inventory, config, values, pack, project_dir, report, report_dir, out,
+        finally:
+            analysis.render_ended()
+        return _judge(stack, inventory, config, analysis, project_dir, report, report_dir, out,
                       first_deploy=first_deploy)
 
 
@@ -116,18 +122,16 @@ def _config_error(stack: str, error: ConfigError, report: Report, report_dir: Pa
     return ExitCode.USAGE
 
 
-def _judge(stack: str, inventory: Inventory, config, values, pack: PackStart, project_dir: Path,
+def _judge(stack: str, inventory: Inventory, config, analysis: AnalyzeAsRendered, project_dir: Path,
            report: Report, report_dir: Path, out: TextIO, *, first_deploy: bool) -> tuple[int, Inventory]:
     config_file = policy_config(project_dir, stack)
-    # AWS's value checks run beside the pack's Analyze calls: that time is spent waiting on the
-    # pack's process, so loading botocore's models there costs no wall time.
+    # AWS's value checks run beside the pack's last Analyze answers and its AnalyzeStack: that
+    # time is spent waiting on the pack's process, so loading botocore's models there costs no
+    # wall time.
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = pool.submit(rejected_by_aws, inventory, config.region, config.stack_file)
         try:
-            result, pack_error = analyze_inventory(
-                inventory, pack_dir=project_dir / "policies", config_file=config_file,
-                stack_config=values, started=pack,
-            ), None
+            result, pack_error = analysis.finish(inventory), None
         except PackError as error:
             result, pack_error = None, error
         rejected = pending.result()

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import functools
 import runpy
+import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pulumi
-from google.protobuf import json_format
+from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import mocks as runtime_mocks
 from pulumi.runtime import settings as runtime_settings
 
@@ -22,35 +24,52 @@ from pipeline.mocks import GatehouseMocks
 from pipeline.stack_files import PROJECT_DIR, project_name, stack_config_map
 
 
+class WireProperties(NamedTuple):
+    """A resource's inputs and outputs as the monitor got them: protobuf Structs in the engine's
+    wire form, what `to_struct` would rebuild from the inventory's dicts (tests/test_render_wire.py)."""
+
+    inputs: struct_pb2.Struct
+    outputs: struct_pb2.Struct
+
+
 class RecordingMonitor(runtime_mocks.MockMonitor):
-    """The documented mock monitor, keeping what the engine would have been told."""
+    """The documented mock monitor, keeping what the engine would have been told.
+
+    `on_resource`, when set, is called with each resource as it is registered, in registration
+    order, and its wire form (`check` streams them to the policy pack while the program goes on;
+    the wire form spares it re-encoding the dicts; holding it holds the whole request, so it is
+    let go once used)."""
 
     def __init__(self, mocks: pulumi.runtime.Mocks):
         super().__init__(mocks)
-        self.registrations: list[dict[str, Any]] = []
+        self.registrations: list[InventoryResource] = []
+        self.on_resource: Callable[[InventoryResource, WireProperties], None] | None = None
+        self._order = threading.Lock()  # the SDK registers from its executor's threads
 
     def RegisterResource(self, request):  # noqa: N802 - gRPC method name
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
-            self.registrations.append(
-                {
-                    "urn": response.urn,
-                    "type": request.type,
-                    "name": request.name,
-                    "parent": request.parent or None,
-                    "custom": bool(request.custom),
-                    "provider": request.provider,
-                    "protect": bool(request.protect),
-                    "dependencies": tuple(request.dependencies),
-                    "property_dependencies": {
-                        key: tuple(deps.urns) for key, deps in request.propertyDependencies.items()
-                    },
-                    # The wire form itself: assets, secrets and unknowns keep the engine's
-                    # signature objects, exactly what the CLI would hand a policy pack.
-                    "inputs": json_format.MessageToDict(request.object),
-                    "outputs": json_format.MessageToDict(response.object),
-                }
+            resource = InventoryResource(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent or None,
+                custom=bool(request.custom),
+                provider=request.provider,
+                protect=bool(request.protect),
+                dependencies=tuple(request.dependencies),
+                property_dependencies={
+                    key: tuple(deps.urns) for key, deps in request.propertyDependencies.items()
+                },
+                # The wire form itself: assets, secrets and unknowns keep the engine's
+                # signature objects, exactly what the CLI would hand a policy pack.
+                inputs=json_format.MessageToDict(request.object),
+                outputs=json_format.MessageToDict(response.object),
             )
+            with self._order:
+                self.registrations.append(resource)
+                if self.on_resource is not None:
+                    self.on_resource(resource, WireProperties(request.object, response.object))
         return response
 
 
@@ -60,12 +79,14 @@ def render_stack(
     project_dir: Path = PROJECT_DIR,
     config: dict[str, str] | None = None,
     preview: bool = False,
+    on_resource: Callable[[InventoryResource, WireProperties], None] | None = None,
 ) -> Inventory:
     """Run the program for `stack`; raises ConfigError (nothing registered) for a bad stack file.
 
     `config` replaces the stack file's values (tests use it to try broken stacks). `preview`
     renders the stack as the preview of its first deploy sees it: nothing exists yet, so what
-    the provider computes is unknown (the SDK's dry-run mode of the mocks).
+    the provider computes is unknown (the SDK's dry-run mode of the mocks). `on_resource` sees
+    each resource as it is registered (RecordingMonitor).
     """
     values = stack_config_map(stack, project_dir) if config is None else config
     project = project_name(project_dir)
@@ -74,6 +95,7 @@ def render_stack(
         preview=preview,
     )
     monitor = RecordingMonitor(mocks)
+    monitor.on_resource = on_resource
     runtime_settings.set_root_resource(None)  # a fresh root Stack for every render
     pulumi.runtime.set_all_config(values)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
@@ -102,10 +124,7 @@ def render_stack(
     return Inventory(
         project=project,
         stack=stack,
-        resources=tuple(
-            InventoryResource(**r)
-            for r in monitor.registrations
-        ),
+        resources=tuple(monitor.registrations),
         outputs=exported,
     )
 

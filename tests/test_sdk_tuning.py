@@ -17,6 +17,8 @@ from pulumi_policy import policy as sdk
 
 from pipeline.analyzer import PackSession, StackContext
 from pipeline.analyzer.requests import RequestBuilder, with_root_stack
+from pipeline.inventory import UNKNOWN
+from pipeline.render import render_stack
 from tests.program_support import rendered
 
 CONFIG_PACK = Path(__file__).parent / "fixtures" / "config_pack"
@@ -30,9 +32,8 @@ def untuned():
     sdk_tuning.uninstall()
 
 
-def answers(stack: str) -> list[str]:
+def answers(resources) -> list[str]:
     """Every Analyze and the AnalyzeStack answer of the real gatehouse policies, in process."""
-    resources = with_root_stack(rendered(stack))
     builder = RequestBuilder(resources)
     servicer = sdk._PolicyAnalyzerServicer("gatehouse", "0.1.0", POLICIES, EnforcementLevel.MANDATORY)
     out = [str(servicer.Analyze(builder.analyze_request(r), None)) for r in resources]
@@ -40,14 +41,18 @@ def answers(stack: str) -> list[str]:
     return out + [str(servicer.AnalyzeStack(stack_request, None))]
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_the_pack_answers_exactly_as_without_the_tuning(stack, untuned, monkeypatch):
+@pytest.mark.parametrize(("stack", "preview"), [("dev", False), ("prod", False), ("prod", True)])
+def test_the_pack_answers_exactly_as_without_the_tuning(stack, preview, untuned, monkeypatch):
+    """prod's first-deploy preview has unknowns: the shared proxies must raise on them as before."""
     monkeypatch.setenv("PULUMI_CONFIG", "{}")
-    before = answers(stack)
+    monkeypatch.setenv("PULUMI_DRY_RUN", "true" if preview else "false")
+    # One render for both: a preview's registration order varies from render to render.
+    resources = with_root_stack(render_stack(stack, preview=True) if preview else rendered(stack))
+    before = answers(resources)
     assert sdk_tuning.install()
-    after = answers(stack)
+    after = answers(resources)
     assert after == before
-    if stack == "dev":  # dev has an advisory finding: the comparison covers a reported one
+    if stack == "dev" or preview:  # dev has an advisory finding, the preview deferred ones
         assert any("diagnostics" in a for a in before)
 
 
@@ -79,9 +84,28 @@ def test_an_sdk_of_another_shape_is_left_untouched(untuned, monkeypatch):
             return None
 
     monkeypatch.setattr(sdk, "_PolicyAnalyzerServicer", Elsewhere)
-    original = sdk.json_format
+    original = (sdk.json_format, sdk.deserialize_properties, sdk.unknown_checking_proxy)
     assert sdk_tuning.install() is False
-    assert sdk.json_format is original and not hasattr(Elsewhere, "_gatehouse_tuned")
+    assert (sdk.json_format, sdk.deserialize_properties, sdk.unknown_checking_proxy) == original
+    assert not hasattr(Elsewhere, "_gatehouse_tuned")
+
+
+def test_each_decoded_value_is_proxied_once_per_call_and_the_proxy_still_raises_on_unknowns(untuned):
+    from pulumi_policy.proxy import UnknownValueError
+
+    assert sdk_tuning.install()
+    decoded = {"a": {"b": UNKNOWN}, "c": 1}
+    sdk_tuning._per_call.proxies = {}
+    try:
+        first, second = sdk.unknown_checking_proxy(decoded), sdk.unknown_checking_proxy(decoded)
+        other = sdk.unknown_checking_proxy({"a": {"b": UNKNOWN}, "c": 1})
+        assert first is second and other is not first
+        with pytest.raises(UnknownValueError):
+            first["a"]["b"]
+    finally:
+        sdk_tuning._per_call.proxies = None
+    # Outside a call (no cache) every wrap is its own, as in the SDK.
+    assert sdk.unknown_checking_proxy(decoded) is not sdk.unknown_checking_proxy(decoded)
 
 
 def test_installing_twice_wraps_once(untuned):

@@ -131,26 +131,57 @@ class AnalyzerClient:
         self, requests: Sequence[analyzer_pb2.AnalyzeRequest], *, window: int = 8
     ) -> list[analyzer_pb2.AnalyzeResponse]:
         """Analyze each request, keeping up to `window` calls in flight; answers in input order."""
-        responses: list[analyzer_pb2.AnalyzeResponse | None] = [None] * len(requests)
-        pending: dict[int, grpc.Future] = {}
+        calls = self.analyze_window(window)
+        for request in requests:
+            calls.send(request)
+        return calls.drain()
 
-        def settle(index: int) -> None:
-            try:
-                responses[index] = pending.pop(index).result()
-            except grpc.RpcError as error:
-                for other in pending.values():
-                    other.cancel()
-                raise self._fail(f"Analyze of {requests[index].urn}", error) from None
-
-        for index, request in enumerate(requests):
-            pending[index] = self._stub.Analyze.future(request, timeout=self._timeout)
-            if len(pending) >= max(1, window):
-                settle(min(pending))
-        while pending:
-            settle(min(pending))
-        return [r for r in responses if r is not None]
+    def analyze_window(self, window: int = 8) -> AnalyzeWindow:
+        """Analyze calls sent one by one as requests come (`send`), answers in order (`drain`)."""
+        return AnalyzeWindow(self._stub, self._timeout, self._fail, window)
 
     def analyze_stack(
         self, resources: Iterable[analyzer_pb2.AnalyzerResource]
     ) -> analyzer_pb2.AnalyzeResponse:
         return self._call("AnalyzeStack", analyzer_pb2.AnalyzeStackRequest(resources=list(resources)))
+
+
+class AnalyzeWindow:
+    """Up to `window` Analyze calls in flight: `send` waits for the oldest answer once the window
+    is full, so a caller that produces requests over time (a render) keeps the pack busy without
+    queueing more than the window; `drain` waits for the rest and returns every answer in order."""
+
+    def __init__(self, stub: analyzer_pb2_grpc.AnalyzerStub, timeout: float,
+                 fail: Callable[[str, grpc.RpcError], PackError], window: int) -> None:
+        self._stub, self._timeout, self._fail = stub, timeout, fail
+        self._window = max(1, window)
+        self._urns: list[str] = []
+        self._responses: list[analyzer_pb2.AnalyzeResponse | None] = []
+        self._pending: dict[int, grpc.Future] = {}
+
+    def _settle(self, index: int) -> None:
+        try:
+            self._responses[index] = self._pending.pop(index).result()
+        except grpc.RpcError as error:
+            for other in self._pending.values():
+                other.cancel()
+            self._pending.clear()
+            raise self._fail(f"Analyze of {self._urns[index]}", error) from None
+
+    def send(self, request: analyzer_pb2.AnalyzeRequest) -> None:
+        index = len(self._urns)
+        self._urns.append(request.urn)
+        self._responses.append(None)
+        self._pending[index] = self._stub.Analyze.future(request, timeout=self._timeout)
+        if len(self._pending) >= self._window:
+            self._settle(min(self._pending))
+
+    def drain(self) -> list[analyzer_pb2.AnalyzeResponse]:
+        while self._pending:
+            self._settle(min(self._pending))
+        return [r for r in self._responses if r is not None]
+
+    def cancel(self) -> None:
+        for call in self._pending.values():
+            call.cancel()
+        self._pending.clear()

@@ -11,6 +11,7 @@ exports; when the inventory has none we add it, so stack policies see the same s
 
 from __future__ import annotations
 
+from google.protobuf import struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
 
 from pipeline.analyzer.wire import to_struct
@@ -24,10 +25,9 @@ def root_stack_urn(inventory: Inventory) -> str:
     return f"urn:pulumi:{inventory.stack}::{inventory.project}::{ROOT_STACK_TYPE}::{name}"
 
 
-def with_root_stack(inventory: Inventory) -> tuple[InventoryResource, ...]:
-    if any(r.type == ROOT_STACK_TYPE for r in inventory.resources):
-        return inventory.resources
-    root = InventoryResource(
+def root_stack_resource(inventory: Inventory) -> InventoryResource:
+    """The engine's root Stack: no inputs, the stack's exports as its outputs."""
+    return InventoryResource(
         urn=root_stack_urn(inventory),
         type=ROOT_STACK_TYPE,
         name=f"{inventory.project}-{inventory.stack}",
@@ -36,7 +36,12 @@ def with_root_stack(inventory: Inventory) -> tuple[InventoryResource, ...]:
         inputs={},
         outputs=dict(inventory.outputs),
     )
-    return (root, *inventory.resources)
+
+
+def with_root_stack(inventory: Inventory) -> tuple[InventoryResource, ...]:
+    if any(r.type == ROOT_STACK_TYPE for r in inventory.resources):
+        return inventory.resources
+    return (root_stack_resource(inventory), *inventory.resources)
 
 
 def urn_name(urn: str) -> str:
@@ -51,8 +56,14 @@ def urn_type(urn: str) -> str:
 
 
 class RequestBuilder:
-    def __init__(self, resources: tuple[InventoryResource, ...]) -> None:
+    """Requests for `resources`; `add` makes one more known (a provider is registered before
+    the resources that use it, so a builder fed in registration order always finds it)."""
+
+    def __init__(self, resources: tuple[InventoryResource, ...] = ()) -> None:
         self._by_urn = {r.urn: r for r in resources}
+
+    def add(self, resource: InventoryResource) -> None:
+        self._by_urn[resource.urn] = resource
 
     def _provider(self, reference: str) -> analyzer_pb2.AnalyzerProviderResource | None:
         if not reference:
@@ -75,12 +86,15 @@ class RequestBuilder:
             customTimeouts=analyzer_pb2.AnalyzerResourceOptions.CustomTimeouts(),
         )
 
-    def analyze_request(self, resource: InventoryResource) -> analyzer_pb2.AnalyzeRequest:
+    def analyze_request(
+        self, resource: InventoryResource, properties: struct_pb2.Struct | None = None
+    ) -> analyzer_pb2.AnalyzeRequest:
+        """`properties`: the inputs already in wire form (the render's own Struct), if at hand."""
         request = analyzer_pb2.AnalyzeRequest(
             urn=resource.urn,
             type=resource.type,
             name=urn_name(resource.urn),
-            properties=to_struct(resource.inputs, label=resource.urn),
+            properties=properties if properties is not None else to_struct(resource.inputs, label=resource.urn),
             options=self._options(resource, with_parent=True),
         )
         provider = self._provider(resource.provider)
@@ -88,12 +102,15 @@ class RequestBuilder:
             request.provider.CopyFrom(provider)
         return request
 
-    def stack_resource(self, resource: InventoryResource) -> analyzer_pb2.AnalyzerResource:
+    def stack_resource(
+        self, resource: InventoryResource, properties: struct_pb2.Struct | None = None
+    ) -> analyzer_pb2.AnalyzerResource:
+        """`properties`: the outputs already in wire form, if at hand."""
         message = analyzer_pb2.AnalyzerResource(
             urn=resource.urn,
             type=resource.type,
             name=urn_name(resource.urn),
-            properties=to_struct(resource.outputs, label=resource.urn),
+            properties=properties if properties is not None else to_struct(resource.outputs, label=resource.urn),
             options=self._options(resource, with_parent=False),
             parent=resource.parent or "",
             dependencies=list(resource.dependencies),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from pipeline.analyzer.client import AnalyzerClient
@@ -11,8 +10,9 @@ from pipeline.analyzer.engine_service import EngineServer, LogLine
 from pipeline.analyzer.errors import PolicyConfigError
 from pipeline.analyzer.info import PackInfo
 from pipeline.analyzer.launcher import PackProcess, StackContext
-from pipeline.analyzer.requests import RequestBuilder, root_stack_urn, with_root_stack
-from pipeline.analyzer.results import AnalysisResult, violations_from
+from pipeline.analyzer.requests import with_root_stack
+from pipeline.analyzer.results import AnalysisResult
+from pipeline.analyzer.stream import AnalysisStream
 from pipeline.inventory import Inventory
 
 # Measured on the tiny pack (2 shared cores, 200 resources): one call at a time costs about
@@ -76,40 +76,15 @@ class PackSession:
         return self.config
 
     def analyze(self, inventory: Inventory, *, window: int = ANALYZE_WINDOW) -> AnalysisResult:
-        resources = with_root_stack(inventory)
-        builder = RequestBuilder(resources)
-        types = {r.urn: r.type for r in resources}
-        self.engine.set_root_resource(root_stack_urn(inventory))
+        """Analyze every resource of `inventory` (root Stack first), then AnalyzeStack once."""
+        stream = self.stream(project=inventory.project, stack=inventory.stack, window=window)
+        for resource in with_root_stack(inventory):
+            stream.add(resource)
+        return stream.finish(inventory)
 
-        started = time.perf_counter()
-        requests = [builder.analyze_request(r) for r in resources]
-        responses = self.client.analyze_many(requests, window=window)
-        analyzed = time.perf_counter()
-        stack_response = self.client.analyze_stack(builder.stack_resource(r) for r in resources)
-        finished = time.perf_counter()
-
-        violations = [
-            v
-            for request, response in zip(requests, responses, strict=True)
-            for v in violations_from(response, urn=request.urn, types_by_urn=types,
-                                     pack_version=self.version)
-        ]
-        violations.extend(
-            violations_from(stack_response, urn=None, types_by_urn=types, pack_version=self.version)
-        )
-        return AnalysisResult(
-            pack=self.info,
-            config=dict(self.config),
-            violations=tuple(violations),
-            logs=tuple(self.logs()),
-            timings={
-                "start": self.process.start_seconds,
-                "analyze": analyzed - started,
-                "analyze_per_resource": (analyzed - started) / max(1, len(requests)),
-                "analyze_stack": finished - analyzed,
-                "resources": float(len(requests)),
-            },
-        )
+    def stream(self, *, project: str, stack: str, window: int = ANALYZE_WINDOW) -> AnalysisStream:
+        """Analyze resources as they come (`add`), then `finish(inventory)`; after `configure`."""
+        return AnalysisStream(self, project=project, stack=stack, window=window)
 
     def logs(self) -> list[LogLine]:
         """Engine.Log messages, then the pack's own output (complete once closed)."""

@@ -11,10 +11,16 @@ to do once, measured in bench/README.md:
    per call and handed to every policy (each still wraps it in its own unknown-checking proxy;
    no rule mutates what it reads).
 
-3. Each stack policy copies every resource's props into plain data (`rules.unknowns.plain`);
+3. Each policy then wraps the decoded props in an unknown-checking proxy, which copies the whole
+   property tree (pulumi_policy.proxy._proxy_helper): in AnalyzeStack that is every resource once
+   per stack policy, most of the call (measured: 19,686 proxies for 3,281 resources). The proxy
+   holds no state but the copied tree, so each decoded value gets one proxy per call, handed to
+   every policy.
+4. Each stack policy copies every resource's props into plain data (`rules.unknowns.plain`);
    `plain_props` does that once per call and resource, from the decoded props underneath the
    SDK's proxy (the same values: a proxy raises on an unknown, the raw value is the engine's
-   unknown sentinel, and `plain` turns both into `UNKNOWN`).
+   unknown sentinel, and `plain` turns both into `UNKNOWN`). With one proxy per decoded value,
+   the tree underneath is the same object for every policy, so the copy is made once.
 
 The hooks are installed from `policies/__main__.py` before the pack starts serving, for the CLI
 and for `check` alike. They touch the SDK's private servicer, so `install` checks the shape it
@@ -36,6 +42,7 @@ from gatehouse_guard.rules.unknowns import plain
 SETTINGS_ENV = ("PULUMI_CONFIG", "PULUMI_CONFIG_SECRET_KEYS", "PULUMI_PROJECT", "PULUMI_STACK",
                 "PULUMI_DRY_RUN", "PULUMI_ORGANIZATION")
 _HOOKS = ("_configure_runtime_settings", "Analyze", "AnalyzeStack")
+_MODULE_HOOKS = ("json_format", "deserialize_properties", "unknown_checking_proxy")
 
 _per_call = threading.local()
 
@@ -74,13 +81,27 @@ def _deserialize_once_per_call(real):
     return deserialize_properties
 
 
+def _proxy_once_per_call(real):
+    def unknown_checking_proxy(props, *args, **kwargs):
+        cache = getattr(_per_call, "proxies", None)
+        if cache is None or args or kwargs:
+            return real(props, *args, **kwargs)
+        hit = cache.get(id(props))
+        if hit is None or hit[0] is not props:
+            hit = cache[id(props)] = (props, real(props))
+        return hit[1]
+
+    unknown_checking_proxy.__wrapped__ = real
+    return unknown_checking_proxy
+
+
 def _per_call_cache(method):
     def call(self, request, context):
-        _per_call.messages, _per_call.decoded, _per_call.plain = {}, {}, {}
+        _per_call.messages, _per_call.decoded, _per_call.proxies, _per_call.plain = {}, {}, {}, {}
         try:
             return method(self, request, context)
         finally:
-            _per_call.messages = _per_call.decoded = _per_call.plain = None
+            _per_call.messages = _per_call.decoded = _per_call.proxies = _per_call.plain = None
 
     call.__wrapped__ = method
     return call
@@ -119,7 +140,9 @@ def install() -> bool:
     servicer = getattr(sdk, "_PolicyAnalyzerServicer", None)
     if servicer is None or not all(callable(getattr(servicer, name, None)) for name in _HOOKS):
         return False
-    if not (hasattr(sdk, "json_format") and callable(getattr(sdk, "deserialize_properties", None))):
+    if not all(hasattr(sdk, name) for name in _MODULE_HOOKS) or not all(
+        callable(getattr(sdk, name)) for name in _MODULE_HOOKS[1:]
+    ):
         return False
     if getattr(servicer, "_gatehouse_tuned", False):
         return True
@@ -128,6 +151,7 @@ def install() -> bool:
     servicer.AnalyzeStack = _per_call_cache(servicer.AnalyzeStack)
     sdk.json_format = _DecodeOncePerCall(sdk.json_format)
     sdk.deserialize_properties = _deserialize_once_per_call(sdk.deserialize_properties)
+    sdk.unknown_checking_proxy = _proxy_once_per_call(sdk.unknown_checking_proxy)
     servicer._gatehouse_tuned = True
     return True
 
@@ -142,4 +166,5 @@ def uninstall() -> None:
         setattr(servicer, name, getattr(method, "__wrapped__", method))
     sdk.json_format = getattr(sdk.json_format, "_real", sdk.json_format)
     sdk.deserialize_properties = getattr(sdk.deserialize_properties, "__wrapped__", sdk.deserialize_properties)
+    sdk.unknown_checking_proxy = getattr(sdk.unknown_checking_proxy, "__wrapped__", sdk.unknown_checking_proxy)
     servicer._gatehouse_tuned = False
