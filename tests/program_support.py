@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from google.protobuf import struct_pb2
 
 from pipeline import render
 from pipeline.inventory import Inventory, InventoryResource
@@ -21,10 +22,13 @@ PROGRAM_PARTS = ("Pulumi.yaml", "__main__.py", "components", "stack_config", "fu
 # one environment variable the program reads (GATEHOUSE_UNPROTECT); each costs about a second.
 # Renders with the same inputs are shared. Never while a test has changed how rendering works
 # (the mocks' class or the recording monitor patched): those render afresh and are not kept.
+# Each render keeps what its monitor handed `on_resource` (each resource and its wire form, in
+# registration order), so a later caller's `on_resource` (check's analysis stream) is called
+# with exactly that again, in the same order.
 _REAL_RENDER = render.render_stack
 _MONITOR = render.RecordingMonitor
 _MOCKS = dict(vars(GatehouseMocks))
-_RENDERS: dict[tuple, Inventory] = {}
+_RENDERS: dict[tuple, tuple[Inventory, list]] = {}
 
 
 @functools.cache
@@ -40,12 +44,18 @@ def _rendering_patched() -> bool:
     return render.RecordingMonitor is not _MONITOR or dict(vars(GatehouseMocks)) != _MOCKS
 
 
+def _copied(message: struct_pb2.Struct) -> struct_pb2.Struct:
+    kept = struct_pb2.Struct()
+    kept.CopyFrom(message)  # not the monitor's own: that one holds its whole request alive
+    return kept
+
+
 def render_cached(stack: str, *, project_dir: Path = PROJECT_DIR, config: dict[str, str] | None = None,
-                  preview: bool = False) -> Inventory:
+                  preview: bool = False, on_resource=None) -> Inventory:
     """`render_stack` with its arguments, the render shared with every other call that has the
     same inputs. Callers must not change what it returns (as with `rendered`)."""
     if _rendering_patched() or not _real_program(project_dir):
-        return _REAL_RENDER(stack, project_dir=project_dir, config=config, preview=preview)
+        return _REAL_RENDER(stack, project_dir=project_dir, config=config, preview=preview, on_resource=on_resource)
     if config is not None:
         values = config
     elif Path(project_dir) == PROJECT_DIR:
@@ -53,13 +63,25 @@ def render_cached(stack: str, *, project_dir: Path = PROJECT_DIR, config: dict[s
     else:
         values = stack_config_map(stack, project_dir)
     key = (stack, tuple(sorted(values.items())), preview, os.environ.get("GATEHOUSE_UNPROTECT"))
-    if key not in _RENDERS:
-        _RENDERS[key] = _REAL_RENDER(stack, project_dir=project_dir, config=dict(values), preview=preview)
-    return _RENDERS[key]
+    if key in _RENDERS:
+        inventory, registered = _RENDERS[key]
+        for resource, wire in registered if on_resource is not None else ():
+            on_resource(resource, wire)
+        return inventory
+    registered: list = []
+
+    def record(resource, wire):
+        registered.append((resource, render.WireProperties(_copied(wire.inputs), _copied(wire.outputs))))
+        if on_resource is not None:
+            on_resource(resource, wire)
+
+    inventory = _REAL_RENDER(stack, project_dir=project_dir, config=dict(values), preview=preview, on_resource=record)
+    _RENDERS[key] = inventory, registered
+    return inventory
 
 
 def _render_stack(stack: str, /, **kwargs) -> Inventory:
-    if set(kwargs) <= {"project_dir", "config", "preview"}:
+    if set(kwargs) <= {"project_dir", "config", "preview", "on_resource"}:
         return render_cached(stack, **kwargs)
     return _REAL_RENDER(stack, **kwargs)  # a way of rendering this cache does not know
 
