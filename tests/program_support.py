@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
+import pickle
 from pathlib import Path
 
 import pytest
@@ -24,11 +26,47 @@ PROGRAM_PARTS = ("Pulumi.yaml", "__main__.py", "components", "stack_config", "fu
 # (the mocks' class or the recording monitor patched): those render afresh and are not kept.
 # Each render keeps what its monitor handed `on_resource` (each resource and its wire form, in
 # registration order), so a later caller's `on_resource` (check's analysis stream) is called
-# with exactly that again, in the same order.
+# with exactly that again, in the same order. Under pytest-xdist the workers of one run also
+# hand each other their renders, pickled into the run's temporary directory (`_shared_renders`).
 _REAL_RENDER = render.render_stack
 _MONITOR = render.RecordingMonitor
 _MOCKS = dict(vars(GatehouseMocks))
 _RENDERS: dict[tuple, tuple[Inventory, list]] = {}
+_SHARED_DIR: list[Path] = []  # set once per worker by `_shared_renders`
+
+
+@pytest.fixture(scope="session")
+def _shared_renders(tmp_path_factory):
+    """Where this run's workers leave their renders: beside each worker's own base temp dir
+    (pytest removes it with the run's other temporary files)."""
+    if os.environ.get("PYTEST_XDIST_WORKER") and not _SHARED_DIR:
+        directory = tmp_path_factory.getbasetemp().parent / "renders"
+        directory.mkdir(exist_ok=True)
+        _SHARED_DIR.append(directory)
+
+
+def _shared_file(key: tuple) -> Path | None:
+    if not _SHARED_DIR:
+        return None
+    return _SHARED_DIR[0] / f"{hashlib.sha256(repr(key).encode()).hexdigest()}.pickle"
+
+
+def _keep(key: tuple, inventory: Inventory, registered: list) -> None:
+    _RENDERS[key] = inventory, registered
+    shared = _shared_file(key)
+    if shared is not None and not shared.exists():
+        partial = shared.with_name(f"{shared.name}.{os.getpid()}")
+        partial.write_bytes(pickle.dumps((inventory, registered), protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(partial, shared)  # another worker reads it whole or not at all
+
+
+def _kept(key: tuple) -> tuple[Inventory, list] | None:
+    if key not in _RENDERS:
+        shared = _shared_file(key)
+        if shared is None or not shared.is_file():
+            return None
+        _RENDERS[key] = pickle.loads(shared.read_bytes())  # noqa: S301 - this run's own workers wrote it
+    return _RENDERS[key]
 
 
 @functools.cache
@@ -63,8 +101,9 @@ def render_cached(stack: str, *, project_dir: Path = PROJECT_DIR, config: dict[s
     else:
         values = stack_config_map(stack, project_dir)
     key = (stack, tuple(sorted(values.items())), preview, os.environ.get("GATEHOUSE_UNPROTECT"))
-    if key in _RENDERS:
-        inventory, registered = _RENDERS[key]
+    kept = _kept(key)
+    if kept is not None:
+        inventory, registered = kept
         for resource, wire in registered if on_resource is not None else ():
             on_resource(resource, wire)
         return inventory
@@ -76,7 +115,7 @@ def render_cached(stack: str, *, project_dir: Path = PROJECT_DIR, config: dict[s
             on_resource(resource, wire)
 
     inventory = _REAL_RENDER(stack, project_dir=project_dir, config=dict(values), preview=preview, on_resource=record)
-    _RENDERS[key] = inventory, registered
+    _keep(key, inventory, registered)
     return inventory
 
 
@@ -96,7 +135,7 @@ def render_through_cache(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def cached_renders(monkeypatch):
+def cached_renders(_shared_renders, monkeypatch):
     render_through_cache(monkeypatch)
 
 

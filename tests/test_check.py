@@ -28,7 +28,7 @@ pytestmark = pytest.mark.usefixtures("cached_renders", "pooled_packs")
 
 
 @pytest.fixture(scope="module")
-def shipped_run(tmp_path_factory, _pack_pool):
+def shipped_run(tmp_path_factory, _pack_pool, _shared_renders):
     reports = tmp_path_factory.mktemp("reports")
     with pytest.MonkeyPatch.context() as patch:  # a module's fixture comes before the marker's
         render_through_cache(patch)

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.usefixtures("cached_renders", "pooled_packs")
 
 
 @pytest.fixture(scope="module")
-def first_deploy(tmp_path_factory, _pack_pool):
+def first_deploy(tmp_path_factory, _pack_pool, _shared_renders):
     reports = tmp_path_factory.mktemp("reports")
     with pytest.MonkeyPatch.context() as patch:  # a module's fixture comes before the marker's
         render_through_cache(patch)
