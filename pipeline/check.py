@@ -17,13 +17,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from pipeline.analyzer import AnalysisResult, PackError, PackStart, StackContext
+from pipeline.analyzer.errors import PackError
 from pipeline.analyzer.feed import AnalyzeAsRendered
+from pipeline.analyzer.launcher import StackContext
 from pipeline.automation.reports.model import Deferred, MatrixRow, Report, Violation
 from pipeline.automation.reports.writer import write_reports
 from pipeline.automation.stacks import policy_config
@@ -39,6 +39,9 @@ from pipeline.unique_names import duplicate_urns
 from stack_config import load_stack_config
 from stack_config.errors import ConfigError
 from stack_config.pulumi_source import decode_config
+
+if TYPE_CHECKING:
+    from pipeline.analyzer.results import AnalysisResult
 
 LEVEL_ORDER = ("mandatory", "remediate", "advisory", "disabled")
 ACCOUNT_ROLE_NOTE = (
@@ -98,19 +101,17 @@ def check_stack(
         config = load_stack_config(decode_config(values), stack)
     except ConfigError as error:
         return _config_error(stack, error, report, report_dir, out), None
-    # The pack starts on the other core while this one renders, and judges each resource there
-    # as the render registers it (bench/README.md). Both modes are previews to the pack (the
-    # CLI's `pulumi preview`): PULUMI_DRY_RUN=true.
+    # The analysis process starts the pack on the other core while this one renders, and the
+    # pack judges each resource there as the render registers it (pipeline/analyzer/feed.py,
+    # bench/README.md). Both modes are previews to the pack (the CLI's `pulumi preview`):
+    # PULUMI_DRY_RUN=true.
     context = StackContext(project=project_name(project_dir), stack=stack, dry_run=True, config=values)
-    with PackStart(project_dir / "policies", context) as pack:
-        analysis = AnalyzeAsRendered(pack, policy_config(project_dir, stack), project=context.project, stack=stack)
+    with AnalyzeAsRendered(project_dir / "policies", context, policy_config(project_dir, stack)) as analysis:
         try:
             inventory = render_stack(stack, project_dir=project_dir, config=values, preview=first_deploy,
                                      on_resource=analysis.add)
         except ConfigError as error:
             return _config_error(stack, error, report, report_dir, out), None
-        finally:
-            analysis.render_ended()
         return _judge(stack, inventory, config, analysis, project_dir, report, report_dir, out,
                       first_deploy=first_deploy)
 
@@ -125,16 +126,16 @@ def _config_error(stack: str, error: ConfigError, report: Report, report_dir: Pa
 def _judge(stack: str, inventory: Inventory, config, analysis: AnalyzeAsRendered, project_dir: Path,
            report: Report, report_dir: Path, out: TextIO, *, first_deploy: bool) -> tuple[int, Inventory]:
     config_file = policy_config(project_dir, stack)
-    # AWS's value checks run beside the pack's last Analyze answers and its AnalyzeStack: that
-    # time is spent waiting on the pack's process, so loading botocore's models there costs no
-    # wall time.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(rejected_by_aws, inventory, config.region, config.stack_file)
-        try:
-            result, pack_error = analysis.finish(inventory), None
-        except PackError as error:
-            result, pack_error = None, error
-        rejected = pending.result()
+    # While the pack gets its last resources and runs AnalyzeStack on the other core, this one
+    # does check's own work: AWS's value checks and the reachability matrix.
+    analysis.ask(inventory)
+    rejected = rejected_by_aws(inventory, config.region, config.stack_file)
+    matrix = (None, None) if first_deploy or rejected else _matrix(inventory, config, config_file)
+    try:
+        result, pack_error = analysis.verdict(), None
+    except PackError as error:
+        result, pack_error = None, error
+    analysis.release()  # the pack stops while the reports are written
     if rejected:
         print(f"== {stack}: {len(rejected)} resource value(s) AWS would reject", file=out)
         for line in rejected:
@@ -161,7 +162,9 @@ def _judge(stack: str, inventory: Inventory, config, analysis: AnalyzeAsRendered
         # The policies the matrix evaluates are built from ids not known before the first deploy.
         report.notes.append("first-deploy preview: the reachability matrix is in `check`, once values are known")
     else:
-        cells = reachability(inventory, config, vpn_probes=_vpn_probes(config_file))
+        cells, failure = matrix
+        if failure is not None:
+            raise failure
         report.matrix = [MatrixRow(c.api, c.scenario, c.decision) for c in cells]
         print("  reachability (API × caller → decision):", file=out)
         print(render_matrix(cells), file=out)
@@ -170,6 +173,14 @@ def _judge(stack: str, inventory: Inventory, config, analysis: AnalyzeAsRendered
     paths = write_reports(report, report_dir)
     print(f"  reports: {paths.markdown}, {paths.json}, {paths.sarif}", file=out)
     return (ExitCode.POLICY if result.has_mandatory else ExitCode.OK), inventory
+
+
+def _matrix(inventory: Inventory, config, config_file: Path) -> tuple[list | None, Exception | None]:
+    """The reachability cells, computed now; a failure is kept to be raised where they are used."""
+    try:
+        return reachability(inventory, config, vpn_probes=_vpn_probes(config_file)), None
+    except Exception as error:  # noqa: BLE001 - re-raised by the caller, unchanged
+        return None, error
 
 
 def rejected_by_aws(inventory: Inventory, region: str, stack_file: str) -> list[str]:

@@ -12,24 +12,16 @@ import runpy
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import pulumi
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import json_format
 from pulumi.runtime import mocks as runtime_mocks
 from pulumi.runtime import settings as runtime_settings
 
-from pipeline.inventory import UNKNOWN, Inventory, InventoryResource
+from pipeline.inventory import UNKNOWN, Inventory, InventoryResource, WireProperties
 from pipeline.mocks import GatehouseMocks
 from pipeline.stack_files import PROJECT_DIR, project_name, stack_config_map
-
-
-class WireProperties(NamedTuple):
-    """A resource's inputs and outputs as the monitor got them: protobuf Structs in the engine's
-    wire form, what `to_struct` would rebuild from the inventory's dicts (tests/test_render_wire.py)."""
-
-    inputs: struct_pb2.Struct
-    outputs: struct_pb2.Struct
 
 
 class RecordingMonitor(runtime_mocks.MockMonitor):

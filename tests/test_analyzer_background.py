@@ -4,9 +4,7 @@ and its start failure re-raised where the caller waits."""
 import pytest
 from analyzer_support import TINY_PACK, bucket, inventory, pack_children
 
-from pipeline import check
 from pipeline.analyzer import PackError, PackStart, StackContext, analyze_inventory
-from tests.program_support import copy_stack_file, project_copy
 
 CONTEXT = StackContext(project="demo", stack="dev")
 
@@ -31,29 +29,3 @@ def test_a_start_nobody_waits_for_is_still_stopped():
 def test_a_failed_start_is_raised_where_the_caller_waits(tmp_path):
     with PackStart(tmp_path / "no-such-pack", CONTEXT) as started, pytest.raises(PackError):
         started.session()
-
-
-def test_a_config_error_found_while_rendering_leaves_no_pack_behind(tmp_path, monkeypatch):
-    (tmp_path / "project").mkdir()
-    project = project_copy(tmp_path / "project", {"dev": copy_stack_file("dev")})
-    (project / "policies").symlink_to(check.PROJECT_DIR / "policies")
-
-    def broken_render(*args, **kwargs):
-        raise check.ConfigError("Pulumi.dev.yaml", "gatehouse:services", "is a mistake found by the program")
-
-    starts = []
-
-    class Recorded(PackStart):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            starts.append(self)
-
-    monkeypatch.setattr(check, "render_stack", broken_render)
-    monkeypatch.setattr(check, "PackStart", Recorded)
-    before = pack_children()
-    with open(tmp_path / "out.txt", "w") as out:
-        code, inventory_ = check.check_stack("dev", project, tmp_path / "reports", out)
-    assert (code, inventory_) == (2, None)
-    (started,) = starts
-    started.wait_stopped(timeout=120)  # a start still under way stops itself when it ends
-    assert pack_children() == before

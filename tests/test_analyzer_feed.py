@@ -1,17 +1,20 @@
-"""Analyze while rendering (pipeline/analyzer/feed.py, stream.py): each resource goes to the pack
-as it is registered, the verdict is the one a whole-inventory analysis gives, errors are raised
-where that analysis would raise them, and a failed render leaves no pack behind."""
+"""Analyze while rendering (pipeline/analyzer/feed.py, relay.py, stream.py): each resource goes to
+the pack as it is registered, the verdict is the one a whole-inventory analysis gives, errors are
+raised where that analysis would raise them, and a failed render leaves no analysis process and
+no pack behind."""
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
-from analyzer_support import TINY_PACK, bucket, bucket_policy, inventory, pack_children
+from analyzer_support import TINY_PACK, bucket, bucket_policy, inventory
 
 from pipeline import check
-from pipeline.analyzer import PackError, PackSession, PackStart, PolicyConfigError, StackContext
+from pipeline.analyzer import PackError, PackSession, PolicyConfigError, StackContext
 from pipeline.analyzer.feed import AnalyzeAsRendered
 from pipeline.exit_codes import ExitCode
 from pipeline.render import render_stack
@@ -45,15 +48,40 @@ RESOURCES = (
 )
 
 
+def descendants_running(fragment: bytes) -> set[int]:
+    """PIDs of this test process's descendants (children, grandchildren...) whose command line
+    has `fragment`: the analysis process is our child, its pack our grandchild."""
+    parents, commands = {}, {}
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit():
+                stat = (entry / "stat").read_text()
+                parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+                commands[int(entry.name)] = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+
+    def ours(pid: int) -> bool:
+        while pid in parents and pid > 1:
+            pid = parents[pid]
+            if pid == os.getpid():
+                return True
+        return False
+
+    return {pid for pid, command in commands.items() if fragment in command and ours(pid)}
+
+
+def nothing_left_running() -> bool:
+    return not descendants_running(b"pipeline.analyzer.relay") and not descendants_running(b"pulumi.policy")
+
+
 def test_each_resource_reaches_the_pack_before_the_render_ends_and_the_verdict_is_unchanged():
-    with PackStart(TINY_PACK, CONTEXT) as started:
-        analysis = AnalyzeAsRendered(started, None, project="demo", stack="dev")
+    with AnalyzeAsRendered(TINY_PACK, CONTEXT, None) as analysis:
         for index, resource in enumerate(RESOURCES, start=1):
             analysis.add(resource)
-            # The "render" goes on only once the pack has this resource: it was sent while
-            # rendering, not after (index + 1: the root Stack went first).
-            wait_for(lambda index=index: analysis.sent == index + 1, f"resource {index} sent")
-        analysis.render_ended()
+            # The "render" goes on only once the pack has been sent this resource: it was sent
+            # while rendering, not after (index + 1: the root Stack went first).
+            assert analysis.sent == index + 1
         streamed = analysis.finish(inventory(*RESOURCES))
     assert verdict(streamed) == verdict(whole(RESOURCES))
     assert {v.policy_name for v in streamed.violations} == {"no-public-bucket", "bucket-tags", "bucket-policy-bound"}
@@ -75,35 +103,37 @@ def test_a_stream_finished_with_another_inventory_judges_that_inventory():
 def test_a_bad_policy_config_is_raised_by_finish(tmp_path):
     config_file = tmp_path / "config.json"
     config_file.write_text('{"no-public-bucket": {"forbiddenAcls": "not-a-list"}}')
-    before = pack_children()
-    with PackStart(TINY_PACK, CONTEXT) as started:
-        analysis = AnalyzeAsRendered(started, config_file, project="demo", stack="dev")
-        analysis.add(RESOURCES[0])  # the render goes on; the feed has stopped
-        analysis.render_ended()
-        with pytest.raises(PolicyConfigError):
+    with AnalyzeAsRendered(TINY_PACK, CONTEXT, config_file) as analysis:
+        analysis.add(RESOURCES[0])  # the render goes on; nothing more is sent
+        with pytest.raises(PolicyConfigError, match="forbiddenAcls"):
             analysis.finish(inventory(*RESOURCES[:1]))
-    assert pack_children() == before
+    wait_for(lambda: nothing_left_running(), "the analysis and its pack stopped")
 
 
 def test_a_pack_that_cannot_start_is_raised_by_finish(tmp_path):
-    with PackStart(tmp_path / "no-such-pack", CONTEXT) as started:
-        analysis = AnalyzeAsRendered(started, None, project="demo", stack="dev")
+    with AnalyzeAsRendered(tmp_path / "no-such-pack", CONTEXT, None) as analysis:
         analysis.add(RESOURCES[0])
-        analysis.render_ended()
-        with pytest.raises(PackError):
+        with pytest.raises(PackError, match="no-such-pack"):
             analysis.finish(inventory(*RESOURCES[:1]))
 
 
-def test_a_render_that_fails_midway_leaves_no_pack_and_no_feed_behind():
-    before = pack_children()
-    with PackStart(TINY_PACK, CONTEXT) as started:
-        analysis = AnalyzeAsRendered(started, None, project="demo", stack="dev")
+def test_an_analysis_process_that_dies_is_a_pack_error_with_its_stderr(tmp_path):
+    broken = tmp_path / "python"
+    broken.write_text("#!/bin/sh\necho 'the analysis process broke' >&2\nexit 7\n")
+    broken.chmod(0o755)
+    with AnalyzeAsRendered(TINY_PACK, CONTEXT, None, python=str(broken)) as analysis:
+        analysis.add(RESOURCES[0])  # a write into a pipe nobody reads: not an error yet
+        with pytest.raises(PackError, match=r"exited \(7\)[\s\S]*the analysis process broke"):
+            analysis.finish(inventory(*RESOURCES[:1]))
+
+
+def test_a_render_that_fails_midway_leaves_no_analysis_and_no_pack_behind():
+    with AnalyzeAsRendered(TINY_PACK, CONTEXT, None) as analysis:
         analysis.add(RESOURCES[0])
-        analysis.render_ended()  # what check does when the render raises
-    started.wait_stopped(timeout=120)
-    analysis._thread.join(timeout=120)
-    assert not analysis._thread.is_alive()
-    assert pack_children() == before
+        assert analysis.sent == 2  # the pack is up and has been sent something
+        assert descendants_running(b"pipeline.analyzer.relay") and descendants_running(b"pulumi.policy")
+    # Leaving the block (what check does when the render raises) waited for both to end.
+    assert nothing_left_running()
 
 
 def test_check_streams_the_render_to_the_pack(monkeypatch, tmp_path):
@@ -112,9 +142,7 @@ def test_check_streams_the_render_to_the_pack(monkeypatch, tmp_path):
 
     def render_then_wait(stack, **kwargs):
         inventory_ = render_stack(stack, **kwargs)
-        feed = kwargs["on_resource"].__self__
-        wait_for(lambda: feed.sent == len(inventory_.resources) + 1, "every resource sent")
-        seen["sent_before_render_returned"] = feed.sent
+        seen["sent_before_render_returned"] = kwargs["on_resource"].__self__.sent
         return inventory_
 
     monkeypatch.setattr(check, "render_stack", render_then_wait)
@@ -139,3 +167,15 @@ def test_check_judges_an_inventory_changed_after_the_render(monkeypatch, tmp_pat
         code, _ = check.check_stack("prod", check.PROJECT_DIR, tmp_path / "reports", out)
     assert code == ExitCode.POLICY
     assert "[lambda-permission-scoped]" in (tmp_path / "out.txt").read_text()
+
+
+def test_check_with_a_config_error_found_while_rendering_leaves_nothing_behind(tmp_path, monkeypatch):
+    def broken_render(*args, **kwargs):
+        raise check.ConfigError("Pulumi.dev.yaml", "gatehouse:services", "is a mistake found by the program")
+
+    monkeypatch.setattr(check, "render_stack", broken_render)
+    with open(tmp_path / "out.txt", "w") as out:
+        code, inventory_ = check.check_stack("dev", check.PROJECT_DIR, tmp_path / "reports", out)
+    assert (code, inventory_) == (ExitCode.USAGE, None)
+    assert "gatehouse:services is a mistake found by the program" in (tmp_path / "out.txt").read_text()
+    assert nothing_left_running()

@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from pipeline.analyzer.errors import PolicyConfigError
 from pipeline.analyzer.info import ENFORCEMENT_LEVELS, PackInfo
 
@@ -136,6 +134,8 @@ def _reject_unknown(pack: PackInfo, given: Mapping[str, PolicyConfig], source: s
 
 
 def _validate(pack: PackInfo, result: Mapping[str, PolicyConfig], source: str) -> None:
+    import jsonschema  # here, not above: `check` unpickles PolicyConfig and validates nothing
+
     problems: list[str] = []
     for policy in pack.policies:
         if not policy.config_properties and not policy.config_required:

@@ -1,85 +1,163 @@
 """Analyze while the program renders: the render hands each registered resource to `add` (the
-recording monitor's callback) and goes on; a thread takes the pack session as soon as it has
-started (PackStart), configures it and streams each resource to it (AnalysisStream). The pack
-judges on the other core while this one keeps rendering; `finish(inventory)` waits for the
-last answers and sends AnalyzeStack (bench/README.md has what this saves).
+recording monitor's callback) and goes on; an analysis process (pipeline/analyzer/relay.py),
+started before the render, starts the pack, configures it and streams each resource to it. The
+pack judges on the other core while this one keeps rendering, and the gRPC client, the request
+encoding and the pack's start are not this process's work; `ask(inventory)` then `verdict()`
+(or `finish(inventory)`, both at once) get the last answers and AnalyzeStack; the caller does
+its own work in between (bench/README.md has what this saves).
 
 Errors keep their place in the conversation: a pack that fails to start, a bad policy config
 file or a failed Analyze call is raised by `finish`, where analyzing a whole inventory would
-have raised it; resources arriving after a failure are dropped. `render_ended()` comes after
-every render, good or failed: after a failed one the thread stops, nobody asks for a verdict,
-and the pack is closed by its PackStart.
+have raised it; resources arriving after a failure are not sent. A render that fails calls
+`close()` (the `with` block does): the analysis process stops its pack and exits, unasked.
 """
 
 from __future__ import annotations
 
-import queue
-import threading
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.analyzer.background import PackStart
-from pipeline.analyzer.requests import root_stack_resource
-from pipeline.analyzer.results import AnalysisResult
-from pipeline.analyzer.session import ANALYZE_WINDOW
-from pipeline.analyzer.stream import AnalysisStream
-from pipeline.inventory import Inventory, InventoryResource
+from pipeline.analyzer import relay
+from pipeline.analyzer.errors import PackError
 
 if TYPE_CHECKING:
-    from pipeline.render import WireProperties
+    from pipeline.analyzer.launcher import StackContext
+    from pipeline.analyzer.results import AnalysisResult
+    from pipeline.inventory import Inventory, InventoryResource, WireProperties
 
-_END = object()
+CODE_ROOT = Path(__file__).resolve().parents[2]  # where the `pipeline` package lives
+ANALYZE_WINDOW = 8  # as PackSession's: calls in flight between the relay and the pack
+PIPE_SIZE = 1 << 20
+STOP_TIMEOUT = 60.0  # the relay may be mid-start of its pack when a render fails
+
+
+def _widen(pipe_fd: int) -> None:
+    """Give the pipe to the relay room for a render's first resources (Linux: up to the
+    system's pipe-max-size, 1 MiB by default; 64 KiB otherwise): the relay's reader is not
+    there until its interpreter is, and the render must not wait for it."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(pipe_fd, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+    except (ImportError, AttributeError, OSError):
+        pass  # another OS, or a lower limit: the default size, the render may wait a little
+
+
+@dataclass(frozen=True)
+class _Ended:
+    code: int | None
+    stderr: str
 
 
 class AnalyzeAsRendered:
+    """`with AnalyzeAsRendered(pack_dir, context, config_file) as analysis:` starts the analysis
+    process; `add` per resource; `finish(inventory)` for the verdict; leaving the block stops it."""
+
     def __init__(
-        self, started: PackStart, config_file: Path | None, *, project: str, stack: str,
-        window: int = ANALYZE_WINDOW,
+        self, pack_dir: Path, context: StackContext, config_file: Path | None, *,
+        window: int = ANALYZE_WINDOW, python: str | None = None,
     ) -> None:
-        self._started = started
-        self._config_file = config_file
-        self._head = Inventory(project=project, stack=stack, resources=(), outputs={})
-        self._window = window
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._stream: AnalysisStream | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._feed, name="analyze-as-rendered", daemon=True)
-        self._thread.start()
+        self._sent_resources: list[InventoryResource] = []
+        self._stderr = tempfile.TemporaryFile()  # a crash's traceback, never a pipe that fills
+        to_relay_r, to_relay_w = os.pipe()
+        from_relay_r, from_relay_w = os.pipe()
+        _widen(to_relay_w)
+        try:
+            self._process = subprocess.Popen(  # noqa: S603 - our own module, our interpreter
+                [python or sys.executable, "-m", "pipeline.analyzer.relay", str(to_relay_r), str(from_relay_w)],
+                pass_fds=(to_relay_r, from_relay_w), cwd=CODE_ROOT,
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr,
+            )
+        except OSError as error:
+            for fd in (to_relay_r, to_relay_w, from_relay_r, from_relay_w):
+                os.close(fd)
+            raise PackError(f"cannot start the analysis process: {error}") from None
+        os.close(to_relay_r)
+        os.close(from_relay_w)
+        self._to = Connection(to_relay_w, readable=False)
+        self._from = Connection(from_relay_r, writable=False)
+        self._send((relay.START, str(Path(pack_dir).resolve()), context,
+                    str(Path(config_file).resolve()) if config_file is not None else None, window))
+
+    def _send(self, message: tuple) -> None:
+        try:
+            self._to.send(message)
+        except (BrokenPipeError, OSError):
+            pass  # the relay is gone; finish() says why
+
+    def _receive(self) -> tuple:
+        try:
+            return self._from.recv()
+        except (EOFError, OSError):
+            ended = self._wait()
+            raise PackError(
+                f"the analysis process exited ({ended.code}) before answering"
+                + (f":\n{ended.stderr}" if ended.stderr else "")
+            ) from None
+
+    def add(self, resource: InventoryResource, wire: WireProperties | None = None) -> None:
+        """The render's callback, in registration order; a pipe write, never a wait on the pack."""
+        self._sent_resources.append(resource)
+        if wire is None:
+            self._send((relay.ADD, resource, None, None))
+        else:
+            self._send((relay.ADD, resource, wire.inputs.SerializeToString(), wire.outputs.SerializeToString()))
 
     @property
     def sent(self) -> int:
-        """How many resources (the root Stack included) have gone to the pack so far."""
-        return self._stream.sent if self._stream is not None else 0
+        """How many resources (the root Stack included) the pack has been sent so far."""
+        self._send((relay.SENT_QUERY,))
+        _, count = self._receive()
+        return count
 
-    def add(self, resource: InventoryResource, wire: WireProperties | None = None) -> None:
-        """The render's callback, in registration order; never blocks the render."""
-        self._queue.put((resource, wire))
+    def ask(self, inventory: Inventory) -> None:
+        """The render is done: ask for the verdict on `inventory` and return at once, so the
+        caller can do its own work while the pack gets its last answers and AnalyzeStack."""
+        same = len(self._sent_resources) == len(inventory.resources) and all(
+            a is b for a, b in zip(self._sent_resources, inventory.resources, strict=True)
+        )
+        self._send((relay.FINISH, dict(inventory.outputs)) if same else (relay.AFRESH, inventory))
 
-    def _feed(self) -> None:
-        try:
-            session = self._started.session()
-            session.configure(self._config_file)
-            stream = session.stream(project=self._head.project, stack=self._head.stack, window=self._window)
-            self._stream = stream
-            stream.add(root_stack_resource(self._head))  # the engine's root Stack comes first
-            while (item := self._queue.get()) is not _END:
-                stream.add(*item)
-        except BaseException as error:  # re-raised by finish(), in the caller's thread
-            self._error = error
-            if self._stream is not None:
-                self._stream.cancel()
-            while self._queue.get() is not _END:  # drop the rest until the render is done
-                pass
+    def verdict(self) -> AnalysisResult:
+        """The answer to `ask` (raises what the analysis raised: PackError, PolicyConfigError)."""
+        kind, payload = self._receive()
+        if kind == relay.ERROR:
+            raise payload
+        return payload
 
     def finish(self, inventory: Inventory) -> AnalysisResult:
-        """The render is done: every answer, then AnalyzeStack (raises what the feed raised)."""
-        self._queue.put(_END)
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        assert self._stream is not None
-        return self._stream.finish(inventory)
+        self.ask(inventory)
+        return self.verdict()
 
-    def render_ended(self) -> None:
-        """The render is over, well or not: nothing more comes (a failed one is judged by nobody)."""
-        self._queue.put(_END)
+    def release(self) -> None:
+        """No more questions: the relay stops its pack and exits while the caller goes on."""
+        if not self._to.closed:
+            self._to.close()
+
+    def _wait(self) -> _Ended:
+        try:
+            code = self._process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            code = self._process.wait()
+        self._stderr.seek(0)
+        return _Ended(code, self._stderr.read().decode(errors="replace").strip()[-4000:])
+
+    def close(self) -> None:
+        """Stop the analysis (after a verdict, or instead of one) and wait for its pack to be gone."""
+        self.release()  # end of input: the relay stops its pack and exits
+        self._wait()
+        self._from.close()
+        self._stderr.close()
+
+    def __enter__(self) -> AnalyzeAsRendered:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -238,10 +238,10 @@ class PackProcess:
             reader.join(timeout=2)
 
     def stop(self) -> None:
-        """Close the channel and end the process: SIGTERM, then SIGKILL after 5 s."""
-        if self.channel is not None:
-            self.channel.close()
-            self.channel = None
+        """End the process (SIGTERM, then SIGKILL after 5 s), then close the channel.
+
+        In that order: closing a used channel to a live server waits ~0.2 s for the connection
+        to wind down (measured); to a server that is gone it returns at once."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -249,6 +249,9 @@ class PackProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.channel is not None:
+            self.channel.close()
+            self.channel = None
         self._join_readers()
         _LIVE.discard(self)
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from pulumi.runtime.proto import analyzer_pb2
-
-from pipeline.analyzer.client import level_name
-from pipeline.analyzer.config import PolicyConfig
-from pipeline.analyzer.engine_service import LogLine
 from pipeline.analyzer.info import PackInfo
 from pipeline.analyzer.requests import urn_name, urn_type
+
+if TYPE_CHECKING:  # `check` unpickles results without the gRPC client or config validation
+    from pulumi.runtime.proto import analyzer_pb2
+
+    from pipeline.analyzer.config import PolicyConfig
+    from pipeline.analyzer.engine_service import LogLine
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ def violations_from(
     for AnalyzeStack it keeps the diagnostic's own URN. `remediate` is reported as
     `mandatory` (nothing was remediated), and the PulumiPolicy.yaml version wins.
     """
+    from pipeline.analyzer.client import level_name
+
     for d in response.diagnostics:
         level = level_name(d.enforcementLevel)
         target = urn if urn is not None else d.urn

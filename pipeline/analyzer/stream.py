@@ -26,7 +26,7 @@ from pipeline.inventory import Inventory, InventoryResource
 
 if TYPE_CHECKING:
     from pipeline.analyzer.session import PackSession
-    from pipeline.render import WireProperties
+    from pipeline.inventory import WireProperties
 
 
 class AnalysisStream:

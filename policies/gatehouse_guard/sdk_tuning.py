@@ -67,32 +67,23 @@ class _DecodeOncePerCall:
         return hit[1]
 
 
-def _deserialize_once_per_call(real):
-    def deserialize_properties(props, *args, **kwargs):
-        cache = getattr(_per_call, "decoded", None)
-        if cache is None or args or kwargs:
-            return real(props, *args, **kwargs)
-        hit = cache.get(id(props))
-        if hit is None or hit[0] is not props:
-            hit = cache[id(props)] = (props, real(props))
+def _once_per_call(real, cache: str):
+    """`real(value)` answered from this call's cache `cache`, keyed by the value's identity (the
+    value kept beside the answer, so a reused id is never mistaken for it); with more arguments,
+    or outside a call, `real` as it is."""
+
+    def once(value, *args, **kwargs):
+        hits = getattr(_per_call, cache, None)
+        if hits is None or args or kwargs:
+            return real(value, *args, **kwargs)
+        hit = hits.get(id(value))
+        if hit is None or hit[0] is not value:
+            hit = hits[id(value)] = (value, real(value))
         return hit[1]
 
-    deserialize_properties.__wrapped__ = real
-    return deserialize_properties
-
-
-def _proxy_once_per_call(real):
-    def unknown_checking_proxy(props, *args, **kwargs):
-        cache = getattr(_per_call, "proxies", None)
-        if cache is None or args or kwargs:
-            return real(props, *args, **kwargs)
-        hit = cache.get(id(props))
-        if hit is None or hit[0] is not props:
-            hit = cache[id(props)] = (props, real(props))
-        return hit[1]
-
-    unknown_checking_proxy.__wrapped__ = real
-    return unknown_checking_proxy
+    once.__name__ = once.__qualname__ = real.__name__
+    once.__wrapped__ = real
+    return once
 
 
 def _per_call_cache(method):
@@ -150,8 +141,8 @@ def install() -> bool:
     servicer.Analyze = _per_call_cache(servicer.Analyze)
     servicer.AnalyzeStack = _per_call_cache(servicer.AnalyzeStack)
     sdk.json_format = _DecodeOncePerCall(sdk.json_format)
-    sdk.deserialize_properties = _deserialize_once_per_call(sdk.deserialize_properties)
-    sdk.unknown_checking_proxy = _proxy_once_per_call(sdk.unknown_checking_proxy)
+    sdk.deserialize_properties = _once_per_call(sdk.deserialize_properties, "decoded")
+    sdk.unknown_checking_proxy = _once_per_call(sdk.unknown_checking_proxy, "proxies")
     servicer._gatehouse_tuned = True
     return True
 
