@@ -99,11 +99,15 @@ def _pack_pool():
 
 
 def pack_from_pool(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`check` takes its pack from the pool (pipeline.check.PackStart). Only under `_pack_pool`,
-    which stops the pooled packs at the end of the session."""
+    """`check` takes its pack from the pool where it starts one itself (pipeline.check.PackStart).
+    Only under `_pack_pool`, which stops the pooled packs at the end of the session.
+
+    Since check runs its analysis in a process of its own (pipeline/analyzer/relay.py), that
+    process starts the pack and nothing here can share it: check's runs start theirs as before."""
     from pipeline import check
 
-    monkeypatch.setattr(check, "PackStart", PooledPackStart)
+    if hasattr(check, "PackStart"):
+        monkeypatch.setattr(check, "PackStart", PooledPackStart)
 
 
 @pytest.fixture
