@@ -65,6 +65,12 @@ class PooledPackStart:
                 del _POOL[self._key]
             raise
 
+    def discard(self) -> None:
+        """Out of the pool and stopped."""
+        if _POOL.get(self._key) is self._start:
+            del _POOL[self._key]
+        self._start.close()
+
     def close(self) -> None:
         """Kept for the next run; a session left broken is replaced when next asked for.
 
@@ -98,14 +104,80 @@ def _pack_pool():
     close_all()
 
 
-def pack_from_pool(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`check` takes its pack from the pool where it starts one itself (pipeline.check.PackStart).
-    Only under `_pack_pool`, which stops the pooled packs at the end of the session.
+class PooledAnalysis:
+    """Stands in for check's analysis process (pipeline/analyzer/feed.py AnalyzeAsRendered and
+    its relay, pipeline/analyzer/relay.py): the relay's conversation with the pack, in this
+    process and with the pooled pack for the context. As the relay does: Configure with the
+    stack's policy config, the root Stack, then each resource the render registered, in order,
+    with its wire form; AnalyzeStack over those resources (or over the inventory check asks
+    about, when it is another). The resources go when check asks, not while it renders.
 
-    Since check runs its analysis in a process of its own (pipeline/analyzer/relay.py), that
-    process starts the pack and nothing here can share it: check's runs start theirs as before."""
+    The real analysis process stays tested where check's own process boundary is the subject:
+    the shipped stacks' runs (test_check.py, test_check_first_deploy.py), the parallel children,
+    the bench, and test_analyzer_feed.py."""
+
+    def __init__(self, pack_dir: Path, context: StackContext, config_file: Path | None, *,
+                 window: int | None = None, python: str | None = None) -> None:
+        self._start = PooledPackStart(pack_dir, context, python=python)
+        self._context, self._config_file, self._window = context, config_file, window
+        self._added: list = []
+        self._question = None
+
+    def add(self, resource, wire=None) -> None:
+        self._added.append((resource, wire))
+
+    def ask(self, inventory) -> None:
+        self._question = inventory
+
+    def verdict(self):
+        from pipeline.analyzer.requests import root_stack_resource
+        from pipeline.analyzer.session import ANALYZE_WINDOW
+        from pipeline.inventory import Inventory
+
+        context, inventory = self._context, self._question
+        try:
+            session = self._start.session()
+            session.configure(Path(self._config_file) if self._config_file else None)
+            stream = session.stream(project=context.project, stack=context.stack,
+                                    window=self._window or ANALYZE_WINDOW)
+            stream.add(root_stack_resource(Inventory(context.project, context.stack, (), {})))
+            for resource, wire in self._added:
+                stream.add(resource, wire)
+            added = tuple(resource for resource, _ in self._added)
+            same = len(added) == len(inventory.resources) and all(
+                a is b for a, b in zip(added, inventory.resources, strict=True))
+            return stream.finish(Inventory(context.project, context.stack, added, dict(inventory.outputs))
+                                 if same else inventory)
+        except BaseException:
+            self._start.discard()  # a pack left mid-conversation is not handed out again
+            raise
+
+    def finish(self, inventory):
+        self.ask(inventory)
+        return self.verdict()
+
+    def release(self) -> None:
+        """The pooled pack keeps running."""
+
+    def close(self) -> None:
+        """The pooled pack keeps running."""
+
+    def __enter__(self) -> PooledAnalysis:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def pack_from_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`check` judges with the pooled pack for its context: PooledAnalysis stands in for its
+    analysis process (pipeline.check.AnalyzeAsRendered), or PooledPackStart for the pack it starts
+    itself (pipeline.check.PackStart), whichever this check has. Only under `_pack_pool`, which
+    stops the pooled packs at the end of the session."""
     from pipeline import check
 
+    if hasattr(check, "AnalyzeAsRendered"):
+        monkeypatch.setattr(check, "AnalyzeAsRendered", PooledAnalysis)
     if hasattr(check, "PackStart"):
         monkeypatch.setattr(check, "PackStart", PooledPackStart)
 

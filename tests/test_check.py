@@ -18,7 +18,6 @@ from pipeline import check, resource_inputs
 from pipeline.cli import main
 from pipeline.exit_codes import ExitCode
 from pipeline.inventory import UNKNOWN, InventoryResource
-from tests.pack_pool import pack_from_pool
 from tests.program_support import copy_stack_file, project_copy, render_through_cache, rendered
 
 # Every check here renders through the per-worker render cache and takes its pack from the pool:
@@ -28,11 +27,10 @@ pytestmark = pytest.mark.usefixtures("cached_renders", "pooled_packs")
 
 
 @pytest.fixture(scope="module")
-def shipped_run(tmp_path_factory, _pack_pool, _shared_renders):
+def shipped_run(tmp_path_factory, _shared_renders):
     reports = tmp_path_factory.mktemp("reports")
     with pytest.MonkeyPatch.context() as patch:  # a module's fixture comes before the marker's
-        render_through_cache(patch)
-        pack_from_pool(patch)
+        render_through_cache(patch)  # check's own analysis process judges these runs
         code = main(["check", "--report-dir", str(reports)])
     return code, reports
 

@@ -15,7 +15,6 @@ from pipeline.cli import main
 from pipeline.exit_codes import ExitCode
 from pipeline.inventory import UNKNOWN
 from pipeline.render import render_stack
-from tests.pack_pool import pack_from_pool
 from tests.program_support import only, render_cached, render_through_cache
 
 STACKS = ("dev", "staging", "prod")
@@ -25,11 +24,10 @@ pytestmark = pytest.mark.usefixtures("cached_renders", "pooled_packs")
 
 
 @pytest.fixture(scope="module")
-def first_deploy(tmp_path_factory, _pack_pool, _shared_renders):
+def first_deploy(tmp_path_factory, _shared_renders):
     reports = tmp_path_factory.mktemp("reports")
     with pytest.MonkeyPatch.context() as patch:  # a module's fixture comes before the marker's
-        render_through_cache(patch)
-        pack_from_pool(patch)
+        render_through_cache(patch)  # check's own analysis process judges these runs
         code = main(["check", "--first-deploy", "--report-dir", str(reports)])
     return code, reports
 
