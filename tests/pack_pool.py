@@ -15,7 +15,6 @@ recently used one is stopped first, and all of them at the end of the worker's s
 
 from __future__ import annotations
 
-import threading
 from collections import OrderedDict
 from pathlib import Path
 
@@ -55,7 +54,6 @@ class PooledPackStart:
             _, oldest = _POOL.popitem(last=False)
             oldest.close()
         self._key = key
-        self._threads_before = set(threading.enumerate())  # close() waits only for this run's
 
     def session(self) -> PackSession:
         try:
@@ -72,14 +70,7 @@ class PooledPackStart:
         self._start.close()
 
     def close(self) -> None:
-        """Kept for the next run; a session left broken is replaced when next asked for.
-
-        After a render that failed, check's analysis thread (pipeline/analyzer/feed.py) may still
-        be configuring the pack or sending it the root Stack: it is waited for, so that the next
-        run finds the pack idle, as a new one would be."""
-        for thread in threading.enumerate():
-            if thread.name == "analyze-as-rendered" and thread not in self._threads_before:
-                thread.join(30)
+        """Kept for the next run; a session left broken is replaced when next asked for."""
 
     def wait_stopped(self, timeout: float | None = None) -> None:
         """Nothing is stopped on close()."""
