@@ -12,4 +12,7 @@ ensure_policies_on_path()
 # user's ~/.cache from a test run.
 os.environ.setdefault("GATEHOUSE_CACHE_DIR", tempfile.mkdtemp(prefix="gatehouse-cache-"))
 
+# Renders and pack processes shared by the tests of one worker, where a test asks for them.
+from tests.pack_pool import _pack_pool, pooled_packs  # noqa: E402, F401 - fixtures
+from tests.program_support import _shared_renders, cached_renders  # noqa: E402, F401 - fixtures
 from tests.repository_guard import no_writes_into_reports  # noqa: E402, F401 - an autouse fixture

@@ -16,11 +16,21 @@ from pathlib import Path
 Responder = Callable[[str, str, dict[str, str]], tuple[int, dict]]  # (sni, path, headers) -> (status, body)
 
 
+# An RSA key takes openssl up to a second to make: one certificate per set of names and pytest
+# worker, copied into each test's directory (nothing writes to it; each server loads its copy).
+_MADE: dict[tuple[str, ...], tuple[bytes, bytes]] = {}
+
+
 def make_certificate(directory: Path, names: list[str]) -> tuple[Path, Path]:
     """A self-signed certificate for `names` (its own CA), made with the openssl CLI."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    made = _MADE.get(tuple(names))
+    if made is not None:
+        cert.write_bytes(made[0])
+        key.write_bytes(made[1])
+        return cert, key
     if shutil.which("openssl") is None:
         raise RuntimeError("these tests need the openssl command (Debian: apt-get install openssl)")
-    cert, key = directory / "cert.pem", directory / "key.pem"
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
          "-subj", "/CN=gatehouse loopback test", "-keyout", str(key), "-out", str(cert),
@@ -28,6 +38,7 @@ def make_certificate(directory: Path, names: list[str]) -> tuple[Path, Path]:
          "-addext", "basicConstraints=critical,CA:TRUE"],
         check=True, capture_output=True,
     )
+    _MADE[tuple(names)] = (cert.read_bytes(), key.read_bytes())
     return cert, key
 
 
@@ -87,5 +98,6 @@ def start(directory: Path, names: list[str], respond: Responder) -> LoopbackHttp
     client = ssl.create_default_context(cafile=str(cert))
     server = LoopbackHttps(httpd.server_address[1], client, _server=httpd)
     box["server"] = server
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    # close() waits for the serving loop to notice: poll often (the default is every 0.5 s).
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return server

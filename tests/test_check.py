@@ -18,13 +18,20 @@ from pipeline import check, resource_inputs
 from pipeline.cli import main
 from pipeline.exit_codes import ExitCode
 from pipeline.inventory import UNKNOWN, InventoryResource
-from tests.program_support import copy_stack_file, project_copy, rendered
+from tests.program_support import copy_stack_file, project_copy, render_through_cache, rendered
+
+# Every check here renders through the per-worker render cache and takes its pack from the pool:
+# the same stack config renders once and starts its pack once (tests/program_support.py,
+# tests/pack_pool.py).
+pytestmark = pytest.mark.usefixtures("cached_renders", "pooled_packs")
 
 
 @pytest.fixture(scope="module")
-def shipped_run(tmp_path_factory):
+def shipped_run(tmp_path_factory, _shared_renders):
     reports = tmp_path_factory.mktemp("reports")
-    code = main(["check", "--report-dir", str(reports)])
+    with pytest.MonkeyPatch.context() as patch:  # a module's fixture comes before the marker's
+        render_through_cache(patch)  # check's own analysis process judges these runs
+        code = main(["check", "--report-dir", str(reports)])
     return code, reports
 
 

@@ -15,15 +15,20 @@ from pipeline.cli import main
 from pipeline.exit_codes import ExitCode
 from pipeline.inventory import UNKNOWN
 from pipeline.render import render_stack
-from tests.program_support import only
+from tests.program_support import only, render_cached, render_through_cache
 
 STACKS = ("dev", "staging", "prod")
+# The checks render through the per-worker render cache and take their packs from the pool
+# (tests/program_support.py, tests/pack_pool.py): each stack's first-deploy render is made once.
+pytestmark = pytest.mark.usefixtures("cached_renders", "pooled_packs")
 
 
 @pytest.fixture(scope="module")
-def first_deploy(tmp_path_factory):
+def first_deploy(tmp_path_factory, _shared_renders):
     reports = tmp_path_factory.mktemp("reports")
-    code = main(["check", "--first-deploy", "--report-dir", str(reports)])
+    with pytest.MonkeyPatch.context() as patch:  # a module's fixture comes before the marker's
+        render_through_cache(patch)  # check's own analysis process judges these runs
+        code = main(["check", "--first-deploy", "--report-dir", str(reports)])
     return code, reports
 
 
@@ -84,7 +89,7 @@ def test_a_known_bad_value_still_fails_the_first_deploy_preview(monkeypatch, tmp
     """An invoke permission open to any principal is known before anything exists: it blocks."""
 
     def with_open_permission(stack, **kwargs):
-        inventory = render_stack(stack, **kwargs)
+        inventory = render_cached(stack, **kwargs)
         changed = []
         for resource in inventory.resources:
             if resource.name == "private-api-invoke-security":

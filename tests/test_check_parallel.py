@@ -45,6 +45,9 @@ def sections(text):
     return re.findall(r"^== (\S+?):", text, flags=re.MULTILINE)
 
 
+# The in-process (sequential) run renders through the render cache and takes its pack from the
+# pool (tests/program_support.py, tests/pack_pool.py); the children start their own, as always.
+@pytest.mark.usefixtures("cached_renders", "pooled_packs")
 def test_parallel_and_sequential_agree_and_print_in_stack_order(project, tmp_path):
     parallel_code, parallel_out = run_check(project, tmp_path / "parallel", jobs=2)
     sequential_code, sequential_out = run_check(project, tmp_path / "sequential", jobs=1)

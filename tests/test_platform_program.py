@@ -1,17 +1,17 @@
 """The platform features under Pulumi's official mocks: for each, the exact children, the
 properties that carry the security or the operations, and the outputs."""
 
+import io
 import json
-import subprocess
-import sys
+from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
 
 from components.alarms import latency_threshold_ms
 from components.shared_endpoint import _verified
 from components.tls_policy import public_api_tls
-from pipeline import render
-from pipeline.analyzer import analyze_inventory
+from pipeline.analyzer import StackContext, analyze_inventory
+from pipeline.cli import main
 from pipeline.reachability import reachability
 from pipeline.stack_files import PROJECT_DIR, stack_config_map
 from stack_config import ConfigError, load_stack_config
@@ -22,6 +22,7 @@ from tests.program_support import (
     policy_of,
     project_copy,
     recorded_registrations,
+    render_cached,
     rendered,
 )
 
@@ -31,7 +32,8 @@ PUBLIC_ZONE = "Z0PUBLICZONE0000001"
 
 
 def render_with(stack: str, **changes):
-    """Render `stack` with some keys replaced (name without the gatehouse: prefix → value)."""
+    """Render `stack` with some keys replaced (name without the gatehouse: prefix → value).
+    Tests that render the same config share one render (tests/program_support.py)."""
     config = stack_config_map(stack)
     for key, value in changes.items():
         full = f"gatehouse:{key}"
@@ -39,7 +41,15 @@ def render_with(stack: str, **changes):
             config.pop(full, None)
         else:
             config[full] = value if isinstance(value, str) else json.dumps(value)
-    return render.render_stack(stack, config=config)
+    return render_cached(stack, config=config)
+
+
+def pack_result(inventory, config_file, pooled_packs):
+    """The real pack over `inventory`; one pack process for these tests (tests/pack_pool.py)."""
+    pack_dir = PROJECT_DIR / "policies"
+    context = StackContext(project=inventory.project, stack=inventory.stack)
+    return analyze_inventory(inventory, pack_dir=pack_dir, config_file=config_file,
+                             started=pooled_packs(pack_dir, context))
 
 
 def services_with(stack: str, edit) -> list:
@@ -391,7 +401,7 @@ def test_shared_endpoint_is_checked_when_looked_up():
         assert text in message and message.endswith("in Pulumi.prod.yaml")
 
 
-def test_pack_admits_the_shared_endpoint_once_the_pack_config_lists_it(tmp_path):
+def test_pack_admits_the_shared_endpoint_once_the_pack_config_lists_it(tmp_path, pooled_packs):
     """The pack knows only endpoints the stack declares or allowedEndpointIds lists, so a stack
     that adopts one lists it there (Pulumi.prod.yaml and the README say so)."""
     prod_config = json.loads((PROJECT_DIR / "policies" / "config" / "prod.json").read_text())
@@ -400,7 +410,7 @@ def test_pack_admits_the_shared_endpoint_once_the_pack_config_lists_it(tmp_path)
         prod_config["private-api-resource-policy"]["allowedEndpointIds"] = allowed
         config_file = tmp_path / "prod.json"
         config_file.write_text(json.dumps(prod_config))
-        result = analyze_inventory(shared_endpoint_stack(), pack_dir=PROJECT_DIR / "policies", config_file=config_file)
+        result = pack_result(shared_endpoint_stack(), config_file, pooled_packs)
         return {v.policy_name for v in result.violations if v.enforcement_level == "mandatory"}
 
     assert violations([]) == {"private-api-resource-policy"}
@@ -425,7 +435,7 @@ def test_reachability_shows_the_public_domain_open_like_its_api():
     assert cells[("domain:api.staging.internal.example.com", "internet")] != "Allow"
 
 
-def test_prod_with_every_platform_feature_passes_the_pack(tmp_path):
+def test_prod_with_every_platform_feature_passes_the_pack(tmp_path, pooled_packs):
     """Shared endpoint, cognito and iam routes, WAF, a public domain, a service throttle: the
     pack finds nothing to object to (the shared endpoint listed in allowedEndpointIds)."""
     services = services_with("prod", lambda s: (
@@ -439,23 +449,24 @@ def test_prod_with_every_platform_feature_passes_the_pack(tmp_path):
     pack_config = json.loads((PROJECT_DIR / "policies" / "config" / "prod.json").read_text())
     pack_config["private-api-resource-policy"]["allowedEndpointIds"] = [VPCE]
     (tmp_path / "prod.json").write_text(json.dumps(pack_config))
-    result = analyze_inventory(inventory, pack_dir=PROJECT_DIR / "policies", config_file=tmp_path / "prod.json")
+    result = pack_result(inventory, tmp_path / "prod.json", pooled_packs)
     assert [(v.policy_name, v.message) for v in result.violations] == []
 
 
 def test_check_prints_a_platform_config_error_without_traceback(tmp_path):
+    """In-process: `python -m pipeline check` as a child process, its exit code and its output
+    without a traceback, is tested once, in test_program.py."""
     broken = copy_stack_file("prod").replace("    waf:\n      enabled: true", "    waf:\n      enabled: false")
     assert broken != copy_stack_file("prod")
     project = project_copy(tmp_path, {"prod": broken})
-    result = subprocess.run(
-        [sys.executable, "-m", "pipeline", "check", "--project-dir", str(project), "--report-dir", str(tmp_path / "reports")],
-        cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120,
-    )
-    assert result.returncode == 2
-    [line] = [line for line in result.stdout.splitlines() if line.startswith("error:")]
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with redirect_stdout(stdout), redirect_stderr(stderr):
+        code = main(["check", "--project-dir", str(project), "--report-dir", str(tmp_path / "reports")])
+    assert code == 2
+    [line] = [line for line in stdout.getvalue().splitlines() if line.startswith("error:")]
     assert line.startswith("error: gatehouse:publicApi.waf.enabled must be true in prod")
     assert line.endswith("(lower tiers dev, staging, review may turn it off) in Pulumi.prod.yaml")
-    assert "Traceback" not in result.stdout + result.stderr
+    assert "Traceback" not in stdout.getvalue() + stderr.getvalue()
 
 
 def test_a_shared_endpoint_in_another_vpc_stops_the_render_with_one_config_error(monkeypatch):

@@ -10,12 +10,11 @@ from gatehouse_guard.rules.unknowns import UNKNOWN
 from gatehouse_guard.rules.web_acl import check_public_stages_have_web_acl
 from policy_baseline import ACCOUNT, PRIVATE_API_ID, PUBLIC_API_ID, find, res, stack
 
-from pipeline.analyzer import analyze_inventory
+from pipeline.analyzer import StackContext, analyze_inventory
 from pipeline.inventory import UNKNOWN as WIRE_UNKNOWN
 from pipeline.inventory import Inventory
-from pipeline.render import render_stack
 from pipeline.stack_files import PROJECT_DIR
-from tests.program_support import rendered
+from tests.program_support import render_cached, rendered
 
 STAGE = "aws:apigateway/stage:Stage"
 ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
@@ -115,15 +114,23 @@ def test_lower_tiers_may_run_without_waf():
 
 # --- the real pack, over the rendered prod stack ----------------------------------------------
 
-def analyzed(inventory: Inventory, dry_run: bool = True):
-    return analyze_inventory(
-        inventory, pack_dir=PROJECT_DIR / "policies", config_file=PROJECT_DIR / "policies" / "config" / "prod.json",
-        dry_run=dry_run,
-    )
+@pytest.fixture
+def analyzed(pooled_packs):
+    """The real pack over `inventory`, as prod's; one pack process for every call (tests/pack_pool.py)."""
+
+    def analyze(inventory: Inventory, dry_run: bool = True):
+        pack_dir = PROJECT_DIR / "policies"
+        context = StackContext(project=inventory.project, stack=inventory.stack, dry_run=dry_run)
+        return analyze_inventory(
+            inventory, pack_dir=pack_dir, config_file=pack_dir / "config" / "prod.json",
+            dry_run=dry_run, started=pooled_packs(pack_dir, context),
+        )
+
+    return analyze
 
 
 @pytest.mark.parametrize("how", ["association-removed", "association-names-no-acl"])
-def test_pack_blocks_prod_when_the_public_stage_loses_its_web_acl(how):
+def test_pack_blocks_prod_when_the_public_stage_loses_its_web_acl(how, analyzed):
     prod = rendered("prod")
     kept = tuple(r for r in prod.resources if r.type != ASSOCIATION)
     if how == "association-names-no-acl":
@@ -135,7 +142,7 @@ def test_pack_blocks_prod_when_the_public_stage_loses_its_web_acl(how):
     assert "Stage 'public-api'" in found[0].message
 
 
-def test_pack_passes_the_shipped_prod_stack():
+def test_pack_passes_the_shipped_prod_stack(analyzed):
     result = analyzed(rendered("prod"))
     assert not [v for v in result.violations if v.policy_name == "public-stage-web-acl"]
 
@@ -145,10 +152,10 @@ def test_rule_is_registered_and_mandatory_in_every_config():
         assert json.loads(config.read_text())["public-stage-web-acl"]["enforcementLevel"] == "mandatory", config
 
 
-def test_first_deploy_preview_joins_the_association_by_its_dependencies():
+def test_first_deploy_preview_joins_the_association_by_its_dependencies(analyzed):
     """In the first deploy's preview the stage's ARN is unknown: the shipped prod stack still
     passes, and without the association it is still blocked (no deferral: nothing names the stage)."""
-    first = render_stack("prod", preview=True)
+    first = render_cached("prod", preview=True)
     association = next(r for r in first.resources if r.type == ASSOCIATION)
     assert association.inputs["resourceArn"] == WIRE_UNKNOWN
     assert not [v for v in analyzed(first, dry_run=True).violations if v.policy_name == "public-stage-web-acl"]

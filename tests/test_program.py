@@ -412,14 +412,22 @@ def test_stages_wait_for_the_accounts_log_role_where_the_stack_sets_it(stack):
         assert account.urn in stage.dependencies, stage.name
 
 
-def test_account_role_and_setting_are_kept_when_the_stack_is_destroyed(monkeypatch):
+@pytest.fixture(scope="module")
+def dev_options():
+    """What dev's render sends the engine beyond the inventory: one render for the tests below."""
+    with pytest.MonkeyPatch.context() as patch:
+        return registered_options(patch, "dev")
+
+
+def test_account_role_and_setting_are_kept_when_the_stack_is_destroyed(dev_options):
     """Destroying the Account resets the whole account's setting (provider v7): keep it, and the
     role it points to."""
-    options = registered_options(monkeypatch, "dev")
+    options = dev_options
     kept = {name for (name, _), o in options.items() if o["retainOnDelete"]}
     assert kept == {"apigw-account", "apigw-account-role", "apigw-account-push-logs"}
 
 
+@pytest.mark.usefixtures("cached_renders", "pooled_packs")  # staging's render and pack, shared
 def test_check_says_the_log_role_must_exist_where_the_stack_does_not_set_it(tmp_path):
     from pipeline import check
 
@@ -497,8 +505,8 @@ def test_adding_a_zone_renames_no_existing_subnet_or_target():
     assert after - before == {"network-private-us-east-1c", "private-domain-alb-endpoint-us-east-1c"}
 
 
-def test_children_named_by_position_until_now_keep_their_state(monkeypatch):
-    options = registered_options(monkeypatch, "dev")
+def test_children_named_by_position_until_now_keep_their_state(dev_options):
+    options = dev_options
     aliases = {name: o["aliases"] for (name, _), o in options.items() if o["aliases"]}
     assert aliases == {
         "network-private-us-east-1a": ["network-private-0"],

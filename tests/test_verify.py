@@ -4,6 +4,7 @@ rendered from the real program, as `check` renders it."""
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import socket
@@ -23,6 +24,10 @@ from pipeline.verify import expectations as expect
 from pipeline.verify.command import verify_stack
 from tests.https_loopback import start
 from tests.program_support import copy_stack_file, project_copy
+
+# verify's prediction renders dev through the per-worker render cache: one render for every
+# test here (tests/program_support.py).
+pytestmark = pytest.mark.usefixtures("cached_renders")
 
 REGION = "us-east-1"
 API_ID = "a1b2c3d4e5"
@@ -133,8 +138,15 @@ def settings_for(fake: FakePulumi, work: Path, reports: Path, commit: str | None
                     explicit_commit=commit, lock_attempts=1, lock_wait=0)
 
 
+@functools.cache
+def botocore_session():
+    """One session per worker: it loads the Lambda model once; each test still gets its own
+    client and Stubber."""
+    return botocore.session.get_session()
+
+
 def stubbed_lambda(answers: list[dict] | None = None, *, function_error: str | None = None):
-    client = botocore.session.get_session().create_client(
+    client = botocore_session().create_client(
         "lambda", region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test",  # noqa: S106 (Stubber: never sent)
     )
     stubber = Stubber(client)
