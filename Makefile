@@ -22,8 +22,11 @@ check: $(STAMP)
 	$(PY) -m pipeline check --first-deploy --stack prod
 
 # One pytest worker per CPU (pytest-xdist): the suite is CPU-bound renders and pack processes.
+# Bytecode is cached (in the virtualenv, not beside the sources) even where the environment says
+# PYTHONDONTWRITEBYTECODE: otherwise each of the suite's Python processes (workers, packs,
+# analysis processes, CLI runs) compiles the project and pytest rewrites its plugins again.
 test: $(STAMP)
-	$(PY) -m pytest -n auto
+	env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(abspath $(VENV))/pycache $(PY) -m pytest -n auto
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -17,7 +17,7 @@ from pipeline import check
 from pipeline.analyzer import PackError, PackSession, PolicyConfigError, StackContext
 from pipeline.analyzer.feed import AnalyzeAsRendered
 from pipeline.exit_codes import ExitCode
-from pipeline.render import render_stack
+from tests.program_support import render_cached
 
 CONTEXT = StackContext(project="demo", stack="dev")
 
@@ -136,12 +136,12 @@ def test_a_render_that_fails_midway_leaves_no_analysis_and_no_pack_behind():
     assert nothing_left_running()
 
 
-def test_check_streams_the_render_to_the_pack(monkeypatch, tmp_path):
+def test_check_streams_the_render_to_the_pack(cached_renders, monkeypatch, tmp_path):
     """In check, the pack has every resource of dev by the time the render returns."""
     seen = {}
 
     def render_then_wait(stack, **kwargs):
-        inventory_ = render_stack(stack, **kwargs)
+        inventory_ = render_cached(stack, **kwargs)  # replays the monitor's calls as they came
         seen["sent_before_render_returned"] = kwargs["on_resource"].__self__.sent
         return inventory_
 
@@ -152,12 +152,12 @@ def test_check_streams_the_render_to_the_pack(monkeypatch, tmp_path):
     assert seen["sent_before_render_returned"] == len(rendered.resources) + 1
 
 
-def test_check_judges_an_inventory_changed_after_the_render(monkeypatch, tmp_path):
+def test_check_judges_an_inventory_changed_after_the_render(cached_renders, monkeypatch, tmp_path):
     """A resource changed between registration and judgement (tests patch the render) is judged
     as changed: the stream's head start is dropped, not trusted."""
 
     def render_then_open(stack, **kwargs):
-        inventory_ = render_stack(stack, **kwargs)
+        inventory_ = render_cached(stack, **kwargs)  # replays the monitor's calls as they came
         opened = [replace(r, inputs={**r.inputs, "principal": "*"}, outputs={**r.outputs, "principal": "*"})
                   if r.name == "private-api-invoke-security" else r for r in inventory_.resources]
         return replace(inventory_, resources=tuple(opened))
