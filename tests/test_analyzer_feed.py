@@ -71,8 +71,13 @@ def descendants_running(fragment: bytes) -> set[int]:
     return {pid for pid, command in commands.items() if fragment in command and ours(pid)}
 
 
-def nothing_left_running() -> bool:
-    return not descendants_running(b"pipeline.analyzer.relay") and not descendants_running(b"pulumi.policy")
+def analysis_processes() -> set[int]:
+    return descendants_running(b"pipeline.analyzer.relay") | descendants_running(b"pulumi.policy")
+
+
+def nothing_left_running(before: set[int]) -> bool:
+    """No relay or pack beyond those running `before` (other tests' pooled packs, in this worker)."""
+    return analysis_processes() <= before
 
 
 def test_each_resource_reaches_the_pack_before_the_render_ends_and_the_verdict_is_unchanged():
@@ -103,11 +108,12 @@ def test_a_stream_finished_with_another_inventory_judges_that_inventory():
 def test_a_bad_policy_config_is_raised_by_finish(tmp_path):
     config_file = tmp_path / "config.json"
     config_file.write_text('{"no-public-bucket": {"forbiddenAcls": "not-a-list"}}')
+    before = analysis_processes()
     with AnalyzeAsRendered(TINY_PACK, CONTEXT, config_file) as analysis:
         analysis.add(RESOURCES[0])  # the render goes on; nothing more is sent
         with pytest.raises(PolicyConfigError, match="forbiddenAcls"):
             analysis.finish(inventory(*RESOURCES[:1]))
-    wait_for(lambda: nothing_left_running(), "the analysis and its pack stopped")
+    wait_for(lambda: nothing_left_running(before), "the analysis and its pack stopped")
 
 
 def test_a_pack_that_cannot_start_is_raised_by_finish(tmp_path):
@@ -128,12 +134,14 @@ def test_an_analysis_process_that_dies_is_a_pack_error_with_its_stderr(tmp_path)
 
 
 def test_a_render_that_fails_midway_leaves_no_analysis_and_no_pack_behind():
+    before = analysis_processes()
     with AnalyzeAsRendered(TINY_PACK, CONTEXT, None) as analysis:
         analysis.add(RESOURCES[0])
         assert analysis.sent == 2  # the pack is up and has been sent something
-        assert descendants_running(b"pipeline.analyzer.relay") and descendants_running(b"pulumi.policy")
+        started = analysis_processes() - before
+        assert len(started) == 2  # this run's relay and its pack
     # Leaving the block (what check does when the render raises) waited for both to end.
-    assert nothing_left_running()
+    assert nothing_left_running(before)
 
 
 def test_check_streams_the_render_to_the_pack(cached_renders, monkeypatch, tmp_path):
@@ -174,8 +182,9 @@ def test_check_with_a_config_error_found_while_rendering_leaves_nothing_behind(t
         raise check.ConfigError("Pulumi.dev.yaml", "gatehouse:services", "is a mistake found by the program")
 
     monkeypatch.setattr(check, "render_stack", broken_render)
+    before = analysis_processes()
     with open(tmp_path / "out.txt", "w") as out:
         code, inventory_ = check.check_stack("dev", check.PROJECT_DIR, tmp_path / "reports", out)
     assert (code, inventory_) == (ExitCode.USAGE, None)
     assert "gatehouse:services is a mistake found by the program" in (tmp_path / "out.txt").read_text()
-    assert nothing_left_running()
+    assert nothing_left_running(before)
