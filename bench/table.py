@@ -74,7 +74,7 @@ def phases_table(rows: list[Row]) -> str:
     """Where the check's in-process time goes (medians); the floor's render is the comparison."""
     header = " | ".join(label for _, label in PHASES)
     lines = [
-        f"| services | floor render s | {header} | pack total s |",
+        f"| services | floor render s | {header} | waited for the verdict s |",
         "|---:|---:|" + "---:|" * len(PHASES) + "---:|",
     ]
     for row in rows:

@@ -121,24 +121,16 @@ class PooledAnalysis:
         self._question = inventory
 
     def verdict(self):
-        from pipeline.analyzer.requests import root_stack_resource
-        from pipeline.analyzer.session import ANALYZE_WINDOW
-        from pipeline.inventory import Inventory
+        from pipeline.analyzer.relay import begin
 
-        context, inventory = self._context, self._question
         try:
-            session = self._start.session()
-            session.configure(Path(self._config_file) if self._config_file else None)
-            stream = session.stream(project=context.project, stack=context.stack,
-                                    window=self._window or ANALYZE_WINDOW)
-            stream.add(root_stack_resource(Inventory(context.project, context.stack, (), {})))
+            stream = begin(self._start.session(), self._context,
+                           Path(self._config_file) if self._config_file else None, self._window)
             for resource, wire in self._added:
                 stream.add(resource, wire)
-            added = tuple(resource for resource, _ in self._added)
-            same = len(added) == len(inventory.resources) and all(
-                a is b for a, b in zip(added, inventory.resources, strict=True))
-            return stream.finish(Inventory(context.project, context.stack, added, dict(inventory.outputs))
-                                 if same else inventory)
+            # The same objects the render gave: the stream keeps the head start; another
+            # inventory is analyzed afresh, as the relay's AFRESH is.
+            return stream.finish(self._question)
         except BaseException:
             self._start.discard()  # a pack left mid-conversation is not handed out again
             raise

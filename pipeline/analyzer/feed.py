@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from pipeline.inventory import Inventory, InventoryResource, WireProperties
 
 CODE_ROOT = Path(__file__).resolve().parents[2]  # where the `pipeline` package lives
-ANALYZE_WINDOW = 8  # as PackSession's: calls in flight between the relay and the pack
 PIPE_SIZE = 1 << 20
 STOP_TIMEOUT = 60.0  # the relay may be mid-start of its pack when a render fails
 
@@ -57,11 +56,11 @@ class _Ended:
 
 class AnalyzeAsRendered:
     """`with AnalyzeAsRendered(pack_dir, context, config_file) as analysis:` starts the analysis
-    process; `add` per resource; `finish(inventory)` for the verdict; leaving the block stops it."""
+    process (`window`: Analyze calls in flight, PackSession's default when None); `add` per resource; `finish(inventory)` for the verdict; leaving the block stops it."""
 
     def __init__(
         self, pack_dir: Path, context: StackContext, config_file: Path | None, *,
-        window: int = ANALYZE_WINDOW, python: str | None = None,
+        window: int | None = None, python: str | None = None,
     ) -> None:
         self._sent_resources: list[InventoryResource] = []
         self._stderr = tempfile.TemporaryFile()  # a crash's traceback, never a pipe that fills

@@ -8,7 +8,7 @@ render's core: on two CPUs the render has one to itself, the pack and this proce
 other (bench/README.md has the measurements).
 
 Messages (pickled, over two pipes whose descriptors are the arguments), in order:
-  check -> relay: START(pack_dir, context, config_file, window), then ADD(resource, inputs,
+  check -> relay: START(pack_dir, context, config_file, window or None for the session's), then ADD(resource, inputs,
                   outputs) per resource (wire forms as serialized Structs, or None), SENT? (how
                   many have gone to the pack), then FINISH(outputs) when the resources added are
                   the inventory, or AFRESH(inventory) when they are not (see AnalysisStream).
@@ -25,6 +25,12 @@ import sys
 import threading
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.analyzer.launcher import StackContext
+    from pipeline.analyzer.session import PackSession
+    from pipeline.analyzer.stream import AnalysisStream
 
 START, ADD, SENT_QUERY, FINISH, AFRESH = "start", "add", "sent?", "finish", "afresh"
 SENT, RESULT, ERROR = "sent", "result", "error"
@@ -51,6 +57,19 @@ def portable(error: BaseException) -> BaseException:
         return PackError(f"the analysis process failed: {type(error).__name__}: {error}")
 
 
+def begin(session: PackSession, context: StackContext, config_file: Path | None,
+          window: int | None = None) -> AnalysisStream:
+    """How every conversation starts: Configure, then the engine's root Stack, first of all."""
+    from pipeline.analyzer.requests import root_stack_resource
+    from pipeline.inventory import Inventory
+
+    session.configure(config_file)
+    stream = session.stream(project=context.project, stack=context.stack,
+                            **({"window": window} if window else {}))
+    stream.add(root_stack_resource(Inventory(context.project, context.stack, (), {})))
+    return stream
+
+
 def serve(incoming: Connection, outgoing: Connection) -> int:
     # Reading starts before the heavy imports below: until it does, check's writes fill the
     # pipe and its render waits on this process's start.
@@ -59,7 +78,6 @@ def serve(incoming: Connection, outgoing: Connection) -> int:
 
     from google.protobuf import struct_pb2
 
-    from pipeline.analyzer.requests import root_stack_resource
     from pipeline.analyzer.session import PackSession
     from pipeline.inventory import Inventory, WireProperties
     first = inbox.get()
@@ -70,9 +88,7 @@ def serve(incoming: Connection, outgoing: Connection) -> int:
     added = []
     try:
         session = PackSession(Path(pack_dir), context)
-        session.configure(Path(config_file) if config_file else None)
-        stream = session.stream(project=context.project, stack=context.stack, window=window)
-        stream.add(root_stack_resource(Inventory(context.project, context.stack, (), {})))
+        stream = begin(session, context, Path(config_file) if config_file else None, window)
     except BaseException as error:  # reported at FINISH, where check asks for the verdict
         failure = error
     try:
