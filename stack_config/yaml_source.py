@@ -11,6 +11,8 @@ last one silently.
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -73,7 +75,17 @@ MAX_EXPANDED_VALUES = 100_000
 
 
 def parse_yaml(text: str, file_name: str) -> Any:
-    """The document in `text`; a syntax error names `file_name` and the line, in one line."""
+    """The document in `text`; a syntax error names `file_name` and the line, in one line.
+
+    A copy of the document parsed from the same text before, if there was one: check, verify
+    and the automation read the same few stack files many times in one run, and PyYAML's
+    parser takes ~5 ms for a shipped stack file where copying the result takes ~0.06 ms.
+    Callers may change what they are given."""
+    return copy.deepcopy(_parsed(text, file_name))
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str, file_name: str) -> Any:
     try:
         document = yaml.load(text, Loader=StackFileLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as error:

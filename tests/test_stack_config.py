@@ -299,6 +299,22 @@ def test_aliases_that_expand_without_bound_are_refused():
     assert parse_yaml("a: &a [1, 2]\nb: *a\n", "Pulumi.dev.yaml") == {"a": [1, 2], "b": [1, 2]}
 
 
+def test_a_text_parsed_again_gives_a_fresh_document_and_the_same_error():
+    # parse_yaml keeps what it parsed (stack_config/yaml_source.py _parsed): what a caller does
+    # with its document must not reach the next caller of the same text.
+    text = "config:\n  gatehouse:services:\n    - name: greeter\n"
+    first = parse_yaml(text, "Pulumi.dev.yaml")
+    first["config"]["gatehouse:services"][0]["name"] = "changed"
+    first["config"]["extra"] = True
+    assert parse_yaml(text, "Pulumi.dev.yaml") == {"config": {"gatehouse:services": [{"name": "greeter"}]}}
+    for _ in range(2):
+        with pytest.raises(ConfigError, match=r"Pulumi.staging.yaml line 2: is not valid YAML"):
+            parse_yaml("a: 1\nb: ]\n", "Pulumi.staging.yaml")
+    # The same text read as another stack's file names that file.
+    with pytest.raises(ConfigError, match=r"^Pulumi.prod.yaml line 2"):
+        parse_yaml("a: 1\nb: ]\n", "Pulumi.prod.yaml")
+
+
 def test_cached_member_facts_give_the_same_rules_without_loading_a_model(tmp_path, monkeypatch):
     from stack_config import model_cache
 
