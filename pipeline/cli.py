@@ -1,7 +1,9 @@
 """`python -m pipeline <command>`: one entry point for people and for the workflows.
 
 Each command lives in its own module, which exposes `register(subparsers)`; the parser it adds
-sets `run=<function(args) -> int>`.
+sets `run=<function(args) -> int>`. Only the module of the command asked for is imported: the
+automation commands load the Automation API and `check` the Pulumi SDK, which `access` (a
+policy question answered from two JSON files) needs neither of.
 """
 
 from __future__ import annotations
@@ -10,12 +12,8 @@ import argparse
 import importlib
 import sys
 
-from pulumi.automation import CommandError
-
-from pipeline.automation.execution import stderr_tail
 from pipeline.errors import UsageError
 from pipeline.exit_codes import ExitCode
-from stack_config.errors import ConfigError
 
 COMMAND_MODULES = (
     "pipeline.access",
@@ -24,25 +22,52 @@ COMMAND_MODULES = (
     "pipeline.verify.command",
 )
 
+# Which module registers each command (tests/test_cli.py holds this to what the modules register).
+COMMANDS = {
+    "access": "pipeline.access",
+    "check": "pipeline.check",
+    **dict.fromkeys(("init", "preview", "up", "promote", "review", "drift", "destroy"),
+                    "pipeline.automation.commands"),
+    "verify": "pipeline.verify.command",
+}
 
-def build_parser() -> argparse.ArgumentParser:
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser for every command, or for `command` alone when it is one of COMMANDS (what
+    `main` builds: arguments for another command would be refused by argparse all the same)."""
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__.splitlines()[0])
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    wanted = COMMANDS.get(command or "")
     for module_name in COMMAND_MODULES:
-        importlib.import_module(module_name).register(subparsers)
+        if wanted in (None, module_name):
+            importlib.import_module(module_name).register(subparsers)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv[0] if argv else None).parse_args(argv)
     try:
         return int(args.run(args))
-    except (UsageError, ConfigError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return ExitCode.USAGE
-    except CommandError as error:  # a CLI call outside any one stack's run, e.g. `stack ls`
+    except Exception as error:
+        if isinstance(error, UsageError) or _is_loaded_and_a(error, "stack_config.errors", "ConfigError"):
+            print(f"error: {error}", file=sys.stderr)
+            return ExitCode.USAGE
+        if not _is_loaded_and_a(error, "pulumi.automation", "CommandError"):
+            raise
+        # A CLI call outside any one stack's run, e.g. `stack ls`.
+        from pipeline.automation.execution import stderr_tail
+
         tail = stderr_tail(error)
         print("\n".join(tail), file=sys.stderr)
         print(f"error: the pulumi CLI failed: {tail[-1].strip() if tail else 'no error output'}",
               file=sys.stderr)
         return ExitCode.FAILED
+
+
+def _is_loaded_and_a(error: Exception, module_name: str, class_name: str) -> bool:
+    """Whether `error` is a `module_name.class_name`, without importing that module: a command
+    that never loaded the stack config's errors (which are Pulumi RunErrors) or the Automation
+    API cannot have raised theirs, and `access` loads neither."""
+    module = sys.modules.get(module_name)
+    return module is not None and isinstance(error, getattr(module, class_name))
