@@ -29,36 +29,49 @@ RANK = {"ImplicitDeny": 0, "Allow": 1, "ExplicitDeny": 2}
 
 fast = settings(max_examples=60, deadline=None)
 
+# Every strategy is built once, here, and drawn from in the composites below: a strategy made
+# inside a composite is made (and validated by hypothesis) again on every draw, which was most
+# of these tests' time. The values drawn are the same either way.
 prefixes = st.sampled_from(["", "ForAnyValue:", "ForAllValues:"])
 suffixes = st.sampled_from(["", "IfExists"])
+string_operators = st.sampled_from(STRING_OPERATORS)
+string_keys = st.sampled_from(sorted(STRING_KEYS))
+string_values = {key: st.lists(st.sampled_from([*pool, "vpce-*", "vpce-0a1b*", "*"]), min_size=1, max_size=3)
+                 for key, pool in STRING_KEYS.items()}
+ip_operators = st.sampled_from(["IpAddress", "NotIpAddress"])
+ip_values = st.lists(st.sampled_from(NETWORKS + ADDRESSES), min_size=1, max_size=2)
+ip_keys = st.sampled_from(IP_KEYS)
+null_keys = st.sampled_from([*STRING_KEYS, *IP_KEYS])
+null_values = st.sampled_from(["true", "false"])
 
 
 @st.composite
 def string_tests(draw):
-    key = draw(st.sampled_from(sorted(STRING_KEYS)))
-    pool = [*STRING_KEYS[key], "vpce-*", "vpce-0a1b*", "*"]
-    operator = draw(prefixes) + draw(st.sampled_from(STRING_OPERATORS)) + draw(suffixes)
-    return operator, key, draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3))
+    key = draw(string_keys)
+    operator = draw(prefixes) + draw(string_operators) + draw(suffixes)
+    return operator, key, draw(string_values[key])
 
 
 @st.composite
 def ip_tests(draw):
-    operator = draw(st.sampled_from(["IpAddress", "NotIpAddress"])) + draw(suffixes)
-    values = draw(st.lists(st.sampled_from(NETWORKS + ADDRESSES), min_size=1, max_size=2))
-    return operator, draw(st.sampled_from(IP_KEYS)), values
+    operator = draw(ip_operators) + draw(suffixes)
+    values = draw(ip_values)
+    return operator, draw(ip_keys), values
 
 
 @st.composite
 def null_tests(draw):
-    key = draw(st.sampled_from([*STRING_KEYS, *IP_KEYS]))
-    return "Null", key, draw(st.sampled_from(["true", "false"]))
+    key = draw(null_keys)
+    return "Null", key, draw(null_values)
+
+
+condition_tests = {min_size: st.lists(st.one_of(string_tests(), ip_tests(), null_tests()), min_size=min_size, max_size=3)
+                   for min_size in (0, 1)}
 
 
 @st.composite
 def conditions(draw, min_size=0):
-    tests = draw(
-        st.lists(st.one_of(string_tests(), ip_tests(), null_tests()), min_size=min_size, max_size=3)
-    )
+    tests = draw(condition_tests[min_size])
     block: dict = {}
     for operator, key, values in tests:
         block.setdefault(operator, {})[key] = values
@@ -73,18 +86,22 @@ def _element(positive: str, choices: list):
     )
 
 
+principals = _element("Principal", ["*", {"AWS": "*"}, {"AWS": CI_ROLE}, {"AWS": ACCOUNT}])
+actions = _element("Action", ["execute-api:Invoke", "execute-api:*", "*", "s3:*"])
+resources = _element(
+    "Resource", ["execute-api:/*", "execute-api:/live/GET/*", "execute-api:/*/POST/*", f"{API}/*", "*"]
+)
+any_conditions = conditions()
+effects_of = {effects: st.sampled_from(effects) for effects in (("Allow", "Deny"), ("Allow",), ("Deny",))}
+
+
 @st.composite
 def statements(draw, effects=("Allow", "Deny")):
-    body = {"Effect": draw(st.sampled_from(effects))}
-    body |= draw(_element("Principal", ["*", {"AWS": "*"}, {"AWS": CI_ROLE}, {"AWS": ACCOUNT}]))
-    body |= draw(_element("Action", ["execute-api:Invoke", "execute-api:*", "*", "s3:*"]))
-    body |= draw(
-        _element(
-            "Resource",
-            ["execute-api:/*", "execute-api:/live/GET/*", "execute-api:/*/POST/*", f"{API}/*", "*"],
-        )
-    )
-    condition = draw(conditions())
+    body = {"Effect": draw(effects_of[effects])}
+    body |= draw(principals)
+    body |= draw(actions)
+    body |= draw(resources)
+    condition = draw(any_conditions)
     if condition:
         body["Condition"] = condition
     return body
