@@ -240,6 +240,11 @@ SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-3, 20000), st.floats(
 VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
                       max_leaves=6)
 SYNTAX = st.sampled_from([":", "[", "{", "- ", "\t", "'", '"', "\n  ", "#", "&a ", "*a", "!!binary ", "? ", "|", ">-"])
+# Built once, not per draw (a strategy made inside the composite is made and validated again).
+INSERTED_TEXT = SYNTAX | st.text(max_size=3)
+SHIPPED = st.sampled_from(["dev", "staging", "prod"])
+EDITS = st.sampled_from(["replace", "delete", "rename", "insert", "text"])
+TYPOS = st.sampled_from(["drop", "double", "case", "namespace"])
 
 
 def node_paths(node, prefix=()) -> list[tuple]:
@@ -254,12 +259,12 @@ def node_paths(node, prefix=()) -> list[tuple]:
 def edited_stack_file(draw) -> tuple[str, str]:
     import yaml
 
-    stack = draw(st.sampled_from(["dev", "staging", "prod"]))
+    stack = draw(SHIPPED)
     text = copy_stack_file(stack)
-    how = draw(st.sampled_from(["replace", "delete", "rename", "insert", "text"]))
+    how = draw(EDITS)
     if how == "text":
         at = draw(st.integers(0, len(text)))
-        return stack, text[:at] + draw(SYNTAX | st.text(max_size=3)) + text[at:]
+        return stack, text[:at] + draw(INSERTED_TEXT) + text[at:]
     document = yaml.safe_load(text)
     path = draw(st.sampled_from(node_paths(document["config"])))
     parent = document["config"]
@@ -269,7 +274,7 @@ def edited_stack_file(draw) -> tuple[str, str]:
     if how == "delete":
         del parent[last]
     elif how == "rename" and isinstance(parent, dict):
-        typo = draw(st.sampled_from(["drop", "double", "case", "namespace"]))
+        typo = draw(TYPOS)
         renamed = {"drop": last[:-1], "double": last + last[-1], "case": last.swapcase(),
                    "namespace": last.replace("gatehouse", "gatehose")}[typo] or "x"
         parent[renamed] = parent.pop(last)

@@ -317,17 +317,24 @@ CANDIDATES = [
 ]
 
 
+# Built once and drawn from below (a strategy made inside the composite is made again per draw).
+_statement_counts = st.integers(min_value=1, max_value=4)
+_pattern_lists = st.lists(st.sampled_from(PATTERNS), min_size=1, max_size=3)
+_effects = st.sampled_from(["Allow", "Deny"])
+_resource_elements = st.sampled_from(["Resource", "NotResource"])
+
+
 @st.composite
 def scoped_policies(draw):
     """(policy, its Resource/NotResource patterns): statements scoped to parts of the API, some
     conditioned on the caller's endpoint."""
     statements, patterns = [], []
-    for index in range(draw(st.integers(min_value=1, max_value=4))):
-        chosen = draw(st.lists(st.sampled_from(PATTERNS), min_size=1, max_size=3))
-        effect = draw(st.sampled_from(["Allow", "Deny"]))
+    for index in range(draw(_statement_counts)):
+        chosen = draw(_pattern_lists)
+        effect = draw(_effects)
         body = _statement(effect, f"S{index}", NOT_OURS if draw(st.booleans()) else None)
         body.pop("Resource")
-        statements.append(body | {draw(st.sampled_from(["Resource", "NotResource"])): chosen})
+        statements.append(body | {draw(_resource_elements): chosen})
         patterns += chosen
     return _policy(*statements), patterns
 
