@@ -106,7 +106,7 @@ class PooledAnalysis:
     about, when it is another). The resources go when check asks, not while it renders.
 
     The real analysis process stays tested where check's own process boundary is the subject:
-    the shipped stacks' runs (test_check.py, test_check_first_deploy.py), the parallel children,
+    the shipped stacks' run (test_check.py), the parallel children,
     the bench, and test_analyzer_feed.py."""
 
     def __init__(self, pack_dir: Path, context: StackContext, config_file: Path | None, *,

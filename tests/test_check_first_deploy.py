@@ -15,6 +15,7 @@ from pipeline.cli import main
 from pipeline.exit_codes import ExitCode
 from pipeline.inventory import UNKNOWN
 from pipeline.render import render_stack
+from tests.pack_pool import pack_from_pool
 from tests.program_support import only, render_cached, render_through_cache
 
 STACKS = ("dev", "staging", "prod")
@@ -24,10 +25,14 @@ pytestmark = pytest.mark.usefixtures("cached_renders", "pooled_packs")
 
 
 @pytest.fixture(scope="module")
-def first_deploy(tmp_path_factory, _shared_renders):
+def first_deploy(tmp_path_factory, _shared_renders, _pack_pool):
     reports = tmp_path_factory.mktemp("reports")
     with pytest.MonkeyPatch.context() as patch:  # a module's fixture comes before the marker's
-        render_through_cache(patch)  # check's own analysis process judges these runs
+        render_through_cache(patch)
+        # The pooled packs of the ordinary check's contexts (both modes are previews to the
+        # pack, with the same stack config): check's own analysis process is what
+        # test_check.py's shipped run, the feed's tests and the bench put to work.
+        pack_from_pool(patch)
         code = main(["check", "--first-deploy", "--report-dir", str(reports)])
     return code, reports
 
