@@ -15,13 +15,6 @@ import sys
 from pipeline.errors import UsageError
 from pipeline.exit_codes import ExitCode
 
-COMMAND_MODULES = (
-    "pipeline.access",
-    "pipeline.check",
-    "pipeline.automation.commands",
-    "pipeline.verify.command",
-)
-
 # Which module registers each command (tests/test_cli.py holds this to what the modules register).
 COMMANDS = {
     "access": "pipeline.access",
@@ -30,6 +23,7 @@ COMMANDS = {
                     "pipeline.automation.commands"),
     "verify": "pipeline.verify.command",
 }
+COMMAND_MODULES = tuple(dict.fromkeys(COMMANDS.values()))  # each once, in the order of --help
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -38,9 +32,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__.splitlines()[0])
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     wanted = COMMANDS.get(command or "")
-    for module_name in COMMAND_MODULES:
-        if wanted in (None, module_name):
-            importlib.import_module(module_name).register(subparsers)
+    for module_name in COMMAND_MODULES if wanted is None else (wanted,):
+        importlib.import_module(module_name).register(subparsers)
     return parser
 
 

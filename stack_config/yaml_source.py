@@ -80,14 +80,9 @@ def parse_yaml(text: str, file_name: str) -> Any:
     A copy of the document parsed from the same text before, if there was one: check, verify
     and the automation read the same few stack files many times in one run, and PyYAML's
     parser takes ~5 ms for a shipped stack file where copying the result takes ~0.06 ms.
-    Callers may change what they are given."""
-    return copy.deepcopy(_parsed(text, file_name))
-
-
-@functools.lru_cache(maxsize=64)
-def _parsed(text: str, file_name: str) -> Any:
+    Callers may change what they are given. Errors are not kept: each names its own file."""
     try:
-        document = yaml.load(text, Loader=StackFileLoader)  # noqa: S506 - a SafeLoader subclass
+        document, too_many = _parsed(text)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         problem = " ".join(part for part in (error.context, error.problem) if part)
@@ -95,9 +90,16 @@ def _parsed(text: str, file_name: str) -> Any:
         raise ConfigError(file_name, None, f"is not valid YAML: {problem}", line=line) from None
     except yaml.YAMLError as error:
         raise ConfigError(file_name, None, f"is not valid YAML: {' '.join(str(error).split())}") from None
-    if _expands_beyond(document, MAX_EXPANDED_VALUES):
+    if too_many:
         raise ConfigError(file_name, None, f"expands to more than {MAX_EXPANDED_VALUES} values through aliases")
-    return document
+    return copy.deepcopy(document)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str) -> tuple[Any, bool]:
+    """The document and whether it expands beyond MAX_EXPANDED_VALUES; YAML errors propagate."""
+    document = yaml.load(text, Loader=StackFileLoader)  # noqa: S506 - a SafeLoader subclass
+    return document, _expands_beyond(document, MAX_EXPANDED_VALUES)
 
 
 def _expands_beyond(document: Any, limit: int) -> bool:

@@ -60,8 +60,6 @@ def project_template(factory: pytest.TempPathFactory) -> Path:
 
 def make_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, factory: pytest.TempPathFactory,
              process: bool = False) -> Env:
-    # Only this command set: the other command modules are tested (and may be built) elsewhere.
-    monkeypatch.setattr(cli, "COMMAND_MODULES", ("pipeline.automation.commands",))
     return Env(FakePulumi(tmp_path, monkeypatch, process=process),
                copy_project(project_template(factory), tmp_path), tmp_path / "reports")
 
