@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from pipeline.inventory import Inventory, InventoryResource
+from tests import pack_zygote
 
 TINY_PACK = Path(__file__).parent / "fixtures" / "tiny_pack"
 BUCKET = "aws:s3/bucket:Bucket"
@@ -38,7 +39,9 @@ def inventory(*resources: InventoryResource) -> Inventory:
 
 
 def pack_children() -> set[int]:
-    """PIDs of our child processes running `pulumi.policy` (Linux /proc)."""
+    """PIDs of our child processes running `pulumi.policy` (Linux /proc), and of the packs forked
+    for this worker by tests/pack_zygote.py (children of its forkserver)."""
+    forked_from = pack_zygote.server_pid()
     found = set()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -49,6 +52,6 @@ def pack_children() -> set[int]:
         except OSError:
             continue
         ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == os.getpid() and b"pulumi.policy" in cmdline:
+        if (ppid == os.getpid() and b"pulumi.policy" in cmdline) or ppid == forked_from:
             found.add(int(entry.name))
     return found

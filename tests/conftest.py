@@ -14,6 +14,7 @@ ensure_policies_on_path()
 os.environ.setdefault("GATEHOUSE_CACHE_DIR", tempfile.mkdtemp(prefix="gatehouse-cache-"))
 
 # Renders and pack processes shared by the tests of one worker, where a test asks for them.
+from tests import pack_zygote  # noqa: E402
 from tests.pack_pool import _pack_pool, pooled_packs  # noqa: E402, F401 - fixtures
 from tests.program_support import _shared_renders, cached_renders  # noqa: E402, F401 - fixtures
 from tests.repository_guard import no_writes_into_reports  # noqa: E402, F401 - an autouse fixture
@@ -27,6 +28,7 @@ def pytest_collection_finish(session):
     times less often left 4.1 s. Test processes only: no test asserts anything about the
     collector, and the processes the tests start (packs, analysis processes, CLI runs) keep
     Python's defaults."""
+    pack_zygote.install()  # the tests' pack processes fork from a preloaded interpreter
     gc.collect()
     gc.freeze()
     gc.set_threshold(10_000, 20, 20)

@@ -17,6 +17,7 @@ from pipeline import check
 from pipeline.analyzer import PackError, PackSession, PolicyConfigError, StackContext
 from pipeline.analyzer.feed import AnalyzeAsRendered
 from pipeline.exit_codes import ExitCode
+from tests import pack_zygote
 from tests.program_support import render_cached
 
 CONTEXT = StackContext(project="demo", stack="dev")
@@ -68,7 +69,11 @@ def descendants_running(fragment: bytes) -> set[int]:
                 return True
         return False
 
-    return {pid for pid, command in commands.items() if fragment in command and ours(pid)}
+    forked_from = pack_zygote.server_pid() if fragment == b"pulumi.policy" else None
+    return {
+        pid for pid, command in commands.items()
+        if (fragment in command or parents[pid] == forked_from) and ours(pid)
+    }
 
 
 def analysis_processes() -> set[int]:

@@ -108,6 +108,23 @@ def pack_environment(context: StackContext, venv: Path | None) -> dict[str, str]
     return env
 
 
+def spawn_pack(argv: list[str], *, cwd: Path, env: Mapping[str, str]) -> subprocess.Popen:
+    """Start the pack's process: stdin from /dev/null, stdout and stderr as text pipes. The one
+    place the process is made (the tests fork theirs from a preloaded interpreter instead:
+    tests/pack_zygote.py)."""
+    return subprocess.Popen(  # noqa: S603 - the pack's interpreter, as the CLI runs it
+        argv,
+        cwd=cwd,
+        env=dict(env),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+    )
+
+
 def _severity_of(line: str) -> tuple[str, str]:
     # `pulumi.log` without an engine prints "info: ...", "warning: ...", "error: ...".
     for severity in ("info", "warning", "error", "debug"):
@@ -140,16 +157,10 @@ class PackProcess:
         self.channel: grpc.Channel | None = None
         started = time.perf_counter()
         try:
-            self.process = subprocess.Popen(
+            self.process = spawn_pack(
                 [self.python, "-u", "-m", "pulumi.policy", engine_address, "."],
                 cwd=self.pack_dir,
                 env=pack_environment(context, venv),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                encoding="utf-8",
-                errors="replace",
             )
         except OSError as error:
             raise PackError(f"cannot run {self.python} for policy pack {pack_dir}: {error}") from None
