@@ -4,7 +4,8 @@ MODE `floor` renders the stack under the bare recording mocks (`render_stack` al
 `check` runs the whole `pipeline check` for the stack (render, policy pack over gRPC, matrix,
 reports). The last stdout line is a JSON object: resources, phase times, and peak RSS of this
 process and of its waited-for children (the pack). A fresh process per run keeps each run's
-peak memory its own and pays the imports every real invocation pays.
+peak memory its own and pays the imports every real invocation pays; both modes end as
+`python -m pipeline` does (`pipeline.cli.leave`).
 """
 
 from __future__ import annotations
@@ -84,4 +85,6 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    from pipeline.cli import leave
+
+    leave(main(sys.argv[1:]))  # both modes end as `python -m pipeline` does

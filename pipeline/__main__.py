@@ -1,5 +1,3 @@
-import sys
+from pipeline.cli import leave, main
 
-from pipeline.cli import main
-
-sys.exit(main())
+leave(main())

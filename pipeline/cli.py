@@ -9,8 +9,10 @@ policy question answered from two JSON files) needs neither of.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
+from typing import NoReturn
 
 from pipeline.errors import UsageError
 from pipeline.exit_codes import ExitCode
@@ -64,3 +66,20 @@ def _is_loaded_and_a(error: Exception, module_name: str, class_name: str) -> boo
     API cannot have raised theirs, and `access` loads neither."""
     module = sys.modules.get(module_name)
     return module is not None and isinstance(error, getattr(module, class_name))
+
+
+def leave(code: int) -> NoReturn:
+    """Exit with `code` once everything is written, without the interpreter's last collection.
+
+    At exit CPython clears the modules and then collects every generation: after a render that
+    is a walk over the whole object graph of the program, pulumi-aws's classes and the inventory,
+    ~1.1 s at 50 services, more as the estate grows (measured: the process's last stdout line to
+    its end). `gc.freeze()` moves every object out of the collector's reach first, so that walk
+    finds nothing. Nothing else changes: atexit handlers still run (the launcher's stop of any
+    pack left running, temporary directories), stdout and stderr are still flushed, objects not
+    in a reference cycle are still freed as the modules are cleared, and what a cycle holds goes
+    back to the system with the process, as it would from os._exit. Files are written inside
+    `with` blocks, so none waits on a collection to be flushed."""
+    gc.freeze()
+    sys.exit(code)
+

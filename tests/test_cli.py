@@ -65,3 +65,46 @@ def test_access_answers_without_loading_the_pulumi_sdk(tmp_path):
     assert done.returncode == 0, done.stderr
     assert '"Allow"' in done.stdout
     assert done.stdout.strip().endswith("NOT LOADED")
+
+
+LEAVING = """
+import atexit, gc, sys
+from pipeline.cli import leave
+
+class Held:
+    def __init__(self):
+        self.me = self  # a reference cycle: only a collection could free it
+
+def at_exit():
+    sys.stderr.write(f"atexit ran, frozen={gc.get_freeze_count() > 0}\\n")
+
+held = Held()
+atexit.register(at_exit)
+sys.stdout.write("written, never flushed by hand")
+leave(int(sys.argv[1]))
+"""
+
+
+@pytest.mark.parametrize("code", [0, 2, 3])
+def test_leaving_keeps_the_exit_code_the_atexit_handlers_and_the_output(code, tmp_path):
+    """`python -m pipeline` leaves through `cli.leave`: what must still happen at exit does."""
+    done = subprocess.run(
+        [sys.executable, "-c", LEAVING, str(code)], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == code
+    assert done.stdout == "written, never flushed by hand"
+    assert done.stderr == "atexit ran, frozen=True\n"
+
+
+def test_the_module_entry_point_leaves_through_leave(tmp_path):
+    """`python -m pipeline` with a command that returns (here a usage error from `access`): the
+    collector is frozen by the time the atexit handlers run, and the command's code is kept."""
+    run_module = (
+        "import atexit, gc, runpy, sys\n"
+        "atexit.register(lambda: sys.stderr.write(f'frozen={gc.get_freeze_count() > 0}\\n'))\n"
+        f"sys.argv = ['pipeline', 'access', '--policy', {str(tmp_path / 'none.json')!r}, '--request', 'x.json']\n"
+        "runpy.run_module('pipeline', run_name='__main__', alter_sys=True)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", run_module], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: ") and done.stderr.endswith("frozen=True\n")
