@@ -32,7 +32,7 @@ from pipeline.deferred import is_deferred, split_deferred
 from pipeline.exit_codes import ExitCode
 from pipeline.inventory import UNKNOWN, Inventory
 from pipeline.reachability import reachability, render_matrix
-from pipeline.render import render_stack
+from pipeline.render import collecting_less_often, render_stack
 from pipeline.resource_inputs import input_problems
 from pipeline.stack_files import PROJECT_DIR, project_name, shipped_stacks, stack_config_map
 from pipeline.unique_names import duplicate_urns
@@ -94,6 +94,13 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 def check_stack(
     stack: str, project_dir: Path, report_dir: Path, out: TextIO, *, first_deploy: bool = False,
+) -> tuple[int, Inventory | None]:
+    with collecting_less_often():  # the render and what check does with what it left (render.py)
+        return _check_stack(stack, project_dir, report_dir, out, first_deploy=first_deploy)
+
+
+def _check_stack(
+    stack: str, project_dir: Path, report_dir: Path, out: TextIO, *, first_deploy: bool,
 ) -> tuple[int, Inventory | None]:
     report = Report(stack=stack, command=FIRST_DEPLOY if first_deploy else "check")
     try:
