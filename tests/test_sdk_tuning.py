@@ -4,15 +4,16 @@ shape is left alone."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
 import pytest
-from analyzer_support import bucket, inventory
+from analyzer_support import BUCKET_POLICY, bucket, bucket_policy, inventory, urn
 from gatehouse_guard import sdk_tuning
 from gatehouse_guard.policies import POLICIES
 from pulumi.runtime.proto import analyzer_pb2
-from pulumi_policy import EnforcementLevel
+from pulumi_policy import EnforcementLevel, StackValidationPolicy
 from pulumi_policy import policy as sdk
 
 from pipeline.analyzer import PackSession, StackContext
@@ -54,6 +55,44 @@ def test_the_pack_answers_exactly_as_without_the_tuning(stack, preview, untuned,
     assert after == before
     if stack == "dev" or preview:  # dev has an advisory finding, the preview deferred ones
         assert any("diagnostics" in a for a in before)
+
+
+def what_each_stack_policy_sees(resources) -> dict[str, list]:
+    """Two stack policies over `resources`: what each is handed (URN, parent, dependencies and
+    property dependencies as the linked objects' URNs); the first then empties its list."""
+    seen: dict[str, list] = {}
+
+    def recorder(name):
+        def validate(args, report_violation):
+            seen[name] = [(r.urn, r.resource_type, r.parent.urn if r.parent else None, [d.urn for d in r.dependencies],
+                           {k: [d.urn for d in v] for k, v in r.property_dependencies.items()}, dict(r.props))
+                          for r in args.resources]
+            args.resources.clear()
+        return StackValidationPolicy(name, f"Records what {name} is handed.", validate)
+
+    policies = [recorder("first"), recorder("second")]
+    servicer = sdk._PolicyAnalyzerServicer("recorder", "0.1.0", policies, EnforcementLevel.MANDATORY)
+    builder = RequestBuilder(resources)
+    servicer.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=[builder.stack_resource(r) for r in resources]), None)
+    return seen
+
+
+def test_each_stack_policy_is_handed_its_own_list_of_resources_linked_as_the_sdk_links_them(untuned):
+    logs = bucket("logs")
+    child = dataclasses.replace(bucket("child"), parent=logs.urn)
+    resources = with_root_stack(inventory(
+        logs, child, bucket_policy("bound", bucket_id="logs-bucket", depends_on=logs.urn),
+        bucket_policy("dangling", bucket_id="x", depends_on="urn:pulumi:dev::demo::aws:s3/bucket:Bucket::gone"),
+    ))
+    before = what_each_stack_policy_sees(resources)
+    assert sdk_tuning.install()
+    after = what_each_stack_policy_sees(resources)
+    assert after == before
+    assert after["second"] == after["first"]  # the first policy's clear() emptied its own list only
+    by_urn = {entry[0]: entry for entry in after["first"]}
+    assert by_urn[child.urn][2] == logs.urn
+    assert by_urn[urn(BUCKET_POLICY, "bound")][3:5] == ([logs.urn], {"bucket": [logs.urn]})
+    assert by_urn[urn(BUCKET_POLICY, "dangling")][3:5] == ([], {"bucket": []})  # as the SDK: unknown URNs dropped
 
 
 def test_a_violation_the_tuning_must_not_hide_is_still_reported(untuned):
