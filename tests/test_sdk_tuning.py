@@ -169,3 +169,23 @@ def test_over_the_protocol_every_call_still_reads_the_config_and_run_mode(dry_ru
     assert again == messages
     (stack,) = [v.message for v in result.violations if v.policy_name == "seen-stack"]
     assert stack.endswith("\nstack sees 4 resources, region=eu-central-1")
+
+
+@pytest.mark.parametrize(("release", "copy_used"), [(sdk_tuning.COPIED_FROM, True), ("1.22.0", False)])
+def test_analyze_stack_is_the_copy_only_over_the_release_it_was_copied_from(untuned, monkeypatch, release, copy_used):
+    sdk_calls = []
+
+    def sdks_own(self, request, context):
+        sdk_calls.append(request)
+        return analyzer_pb2.AnalyzeResponse()
+
+    monkeypatch.setattr(sdk._PolicyAnalyzerServicer, "AnalyzeStack", sdks_own)
+    monkeypatch.setattr(sdk_tuning.sdk_version, "VERSION", release)
+    try:
+        assert sdk_tuning.install()
+        servicer = sdk._PolicyAnalyzerServicer("gatehouse", "0.1.0", POLICIES, EnforcementLevel.MANDATORY)
+        servicer.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(), None)
+        assert bool(sdk_calls) is not copy_used
+    finally:
+        sdk_tuning.uninstall()
+    assert sdk._PolicyAnalyzerServicer.AnalyzeStack is sdks_own

@@ -45,6 +45,7 @@ from typing import Any
 
 from pulumi_policy import policy as sdk
 from pulumi_policy import proxy as sdk_proxy
+from pulumi_policy import version as sdk_version
 
 from gatehouse_guard.rules.unknowns import plain
 
@@ -54,7 +55,8 @@ SETTINGS_ENV = ("PULUMI_CONFIG", "PULUMI_CONFIG_SECRET_KEYS", "PULUMI_PROJECT", 
 _HOOKS = ("_configure_runtime_settings", "Analyze", "AnalyzeStack")
 _MODULE_HOOKS = ("json_format", "deserialize_properties", "unknown_checking_proxy")
 
-# What `_analyze_stack` takes from the SDK module, as pulumi-policy 1.21 names it.
+# The pulumi-policy release `_analyze_stack` copies, and what it takes from the SDK module.
+COPIED_FROM = "1.21.0"
 _STACK_NAMES = ("proto", "EnforcementLevel", "StackValidationPolicy", "StackValidationArgs", "PolicyResource",
                 "UnknownValueError", "_NotApplicableError", "isawaitable")
 _INSTANCE_NAMES = ("policies", "stack_tags", "policy_pack_name", "policy_pack_version")
@@ -209,6 +211,15 @@ def plain_props(props: Any) -> Any:
     return hit[1]
 
 
+def _copied_from_this_sdk(servicer) -> bool:
+    declared = getattr(servicer, "__annotations__", {})
+    return (
+        getattr(sdk_version, "VERSION", None) == COPIED_FROM
+        and all(hasattr(sdk, name) for name in _STACK_NAMES)
+        and all(f"_PolicyAnalyzerServicer__{name}" in declared for name in _INSTANCE_NAMES)
+    )
+
+
 def install() -> bool:
     """Install both hooks; True when installed (or already), False when the SDK's shape differs."""
     servicer = getattr(sdk, "_PolicyAnalyzerServicer", None)
@@ -220,15 +231,12 @@ def install() -> bool:
         return False
     if getattr(servicer, "_gatehouse_tuned", False):
         return True
-    declared = getattr(servicer, "__annotations__", {})
-    if not all(hasattr(sdk, name) for name in _STACK_NAMES) or not all(
-        f"_PolicyAnalyzerServicer__{name}" in declared for name in _INSTANCE_NAMES
-    ):
-        return False
     original_stack = servicer.AnalyzeStack
     servicer._configure_runtime_settings = _configure_once(servicer._configure_runtime_settings)
     servicer.Analyze = _per_call_cache(servicer.Analyze)
-    servicer.AnalyzeStack = _per_call_cache(_analyze_stack)
+    # Item 5 is a copy of the SDK's method: only over the release it was copied from. Another
+    # release keeps its own AnalyzeStack, with items 1-4.
+    servicer.AnalyzeStack = _per_call_cache(_analyze_stack if _copied_from_this_sdk(servicer) else original_stack)
     servicer.AnalyzeStack.__wrapped__ = original_stack
     sdk.json_format = _DecodeOncePerCall(sdk.json_format)
     sdk.deserialize_properties = _once_per_call(sdk.deserialize_properties, "decoded")
