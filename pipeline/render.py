@@ -162,7 +162,7 @@ def collecting_less_often() -> Iterator[None]:
     next allocations would collect the whole heap the render left (measured: one full
     collection in the matrix and reports, 0.2-0.3 s at 50 services)."""
     previous = gc.get_threshold()
-    gc.set_threshold(*(max(mine, theirs) for mine, theirs in zip(RENDER_GC_THRESHOLD, previous, strict=False)))
+    gc.set_threshold(*(max(mine, theirs) for mine, theirs in zip(RENDER_GC_THRESHOLD, previous, strict=True)))
     try:
         yield
     finally:

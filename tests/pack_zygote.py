@@ -112,8 +112,19 @@ def forkable(argv: Sequence[str], env: Mapping[str, str]) -> bool:
     )
 
 
+def _ensure_server() -> None:
+    """Start the forkserver at the first forked start: a run that starts no pack never pays its
+    imports. It starts with this process's environment, whose PYTHON* settings it then has."""
+    global _server_settings
+    with _lock:
+        if server_pid() is None:
+            forkserver.ensure_running()
+            _server_settings = _python_settings(os.environ)
+
+
 def spawn_pack(argv: Sequence[str], *, cwd, env: Mapping[str, str]):
     """`launcher.spawn_pack`'s contract: the started process, stdout and stderr as text pipes."""
+    _ensure_server()
     if not forkable(argv, env):
         return real_spawn(argv, cwd=cwd, env=env)
     path = _fresh_sys_path(env)
@@ -148,14 +159,14 @@ def server_pid() -> int | None:
 
 
 def install() -> None:
-    """Start the forkserver now (a process of the test worker's from here on, so no test sees it
-    appear) and make it the launcher's way to start packs. Only on the Python the launch was
-    copied from (tests/pack_zygote_child.py's `_Launch`), and where a forkserver exists; elsewhere
-    the tests start their packs as the product does."""
+    """Make the fork the launcher's way to start packs (the forkserver itself starts with the
+    first pack). Only on the Python the launch was copied from (tests/pack_zygote_child.py's
+    `_Launch`), and where a forkserver exists; elsewhere the tests start their packs as the
+    product does. The leak checks never count the forkserver: its command line names neither a
+    pack nor the analysis process, and only its children are packs."""
     global _server_settings
     if sys.version_info[:2] != (3, 11) or "forkserver" not in multiprocessing.get_all_start_methods():
         return
     multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
-    forkserver.ensure_running()
-    _server_settings = _python_settings(os.environ)
+    _server_settings = _python_settings(os.environ)  # what the forkserver will start with
     launcher.spawn_pack = spawn_pack

@@ -221,7 +221,7 @@ def _copied_from_this_sdk(servicer) -> bool:
 
 
 def install() -> bool:
-    """Install both hooks; True when installed (or already), False when the SDK's shape differs."""
+    """Install the hooks; True when installed (or already), False when the SDK's shape differs."""
     servicer = getattr(sdk, "_PolicyAnalyzerServicer", None)
     if servicer is None or not all(callable(getattr(servicer, name, None)) for name in _HOOKS):
         return False
