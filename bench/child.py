@@ -44,8 +44,11 @@ def run(mode: str, project_dir: Path, report_dir: Path) -> dict:
 
     phases: dict[str, float] = {}
     if mode == "floor":
+        from pipeline.cpu_placement import render_on_one_cpu
+
         imported = time.perf_counter()
-        inventory = render_stack(STACK, project_dir=project_dir)
+        with render_on_one_cpu():  # where check's render runs: one CPU (cpu_placement.py)
+            inventory = render_stack(STACK, project_dir=project_dir)
         phases["render"] = time.perf_counter() - imported
         code = 0
     else:

@@ -28,6 +28,7 @@ from pipeline.automation.reports.model import Deferred, MatrixRow, Report, Viola
 from pipeline.automation.reports.writer import write_reports
 from pipeline.automation.stacks import policy_config
 from pipeline.check_parallel import default_jobs, run_in_children, worst
+from pipeline.cpu_placement import parse_cpus, pin, render_on_one_cpu
 from pipeline.deferred import is_deferred, split_deferred
 from pipeline.exit_codes import ExitCode
 from pipeline.inventory import UNKNOWN, Inventory
@@ -61,7 +62,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--first-deploy", action="store_true", help="render as the preview of a brand-new stack (values of resources not yet created unknown) and run the pack as that dry run")
     parser.add_argument("--jobs", type=_jobs, metavar="N",
                         help="stacks checked at once, each in its own process (default: one per two CPUs; 1: in turn, in this process)")
+    # Set by a parent running stacks in children (check_parallel.py): the CPUs this child keeps to.
+    parser.add_argument("--cpus", type=_cpus, help=argparse.SUPPRESS)
     parser.set_defaults(run=run)
+
+
+def _cpus(text: str) -> frozenset[int]:
+    try:
+        return parse_cpus(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be CPU numbers separated by commas, like 2,3 (got {text!r})") from None
 
 
 def _jobs(text: str) -> int:
@@ -72,6 +82,8 @@ def _jobs(text: str) -> int:
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout  # looked up per call, so a redirected stdout is honoured
+    if getattr(args, "cpus", None):
+        pin(args.cpus)  # before any thread or process of this one exists, so all of them keep to it
     project_dir: Path = args.project_dir
     stacks = args.stack or shipped_stacks(project_dir)
     jobs = args.jobs or default_jobs(len(stacks))
@@ -95,12 +107,15 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
 def check_stack(
     stack: str, project_dir: Path, report_dir: Path, out: TextIO, *, first_deploy: bool = False,
 ) -> tuple[int, Inventory | None]:
-    with collecting_less_often():  # the render and what check does with what it left (render.py)
-        return _check_stack(stack, project_dir, report_dir, out, first_deploy=first_deploy)
+    # The render and what check does with what it left collect less often (render.py); they run
+    # on one CPU and the analysis process and its pack on the others (cpu_placement.py).
+    with collecting_less_often(), render_on_one_cpu() as helper_cpus:
+        return _check_stack(stack, project_dir, report_dir, out, first_deploy=first_deploy, helper_cpus=helper_cpus)
 
 
 def _check_stack(
     stack: str, project_dir: Path, report_dir: Path, out: TextIO, *, first_deploy: bool,
+    helper_cpus: frozenset[int] | None,
 ) -> tuple[int, Inventory | None]:
     report = Report(stack=stack, command=FIRST_DEPLOY if first_deploy else "check")
     try:
@@ -113,7 +128,8 @@ def _check_stack(
     # bench/README.md). Both modes are previews to the pack (the CLI's `pulumi preview`):
     # PULUMI_DRY_RUN=true.
     context = StackContext(project=project_name(project_dir), stack=stack, dry_run=True, config=values)
-    with AnalyzeAsRendered(project_dir / "policies", context, policy_config(project_dir, stack)) as analysis:
+    with AnalyzeAsRendered(project_dir / "policies", context, policy_config(project_dir, stack),
+                           cpus=helper_cpus) as analysis:
         try:
             inventory = render_stack(stack, project_dir=project_dir, config=values, preview=first_deploy,
                                      on_resource=analysis.add)

@@ -110,7 +110,10 @@ class PooledAnalysis:
     the bench, and test_analyzer_feed.py."""
 
     def __init__(self, pack_dir: Path, context: StackContext, config_file: Path | None, *,
-                 window: int | None = None, python: str | None = None) -> None:
+                 window: int | None = None, python: str | None = None,
+                 cpus: frozenset[int] | None = None) -> None:
+        # `cpus`: where the relay would run; the pooled pack was started by whichever test
+        # came first, and runs where the pool put it.
         self._start = PooledPackStart(pack_dir, context, python=python)
         self._context, self._config_file, self._window = context, config_file, window
         self._added: list = []

@@ -134,7 +134,7 @@ def spawn_pack(argv: Sequence[str], *, cwd, env: Mapping[str, str]):
     try:
         process = PackProcess(
             target=become_the_pack,
-            args=(list(argv), str(cwd), dict(env), path, (Fd(null), Fd(out_w), Fd(err_w))),
+            args=(list(argv), str(cwd), dict(env), path, (Fd(null), Fd(out_w), Fd(err_w)), _affinity()),
             daemon=True,
         )
         process.start()
@@ -150,6 +150,14 @@ def spawn_pack(argv: Sequence[str], *, cwd, env: Mapping[str, str]):
 
 
 real_spawn = launcher.spawn_pack
+
+
+def _affinity() -> frozenset[int] | None:
+    """The CPUs the starting thread keeps to, which a Popen child would inherit."""
+    try:
+        return frozenset(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return None
 
 
 def server_pid() -> int | None:

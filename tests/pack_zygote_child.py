@@ -66,8 +66,12 @@ class PackProcess(multiprocessing.get_context("forkserver").Process):
         return _Launch(process_obj)
 
 
-def become_the_pack(argv: list[str], cwd: str, env: dict[str, str], path: list[str], fds: tuple[int, int, int]) -> None:
-    """In the forked process: become `python -u -m pulumi.policy ...`, then exit as it would."""
+def become_the_pack(argv: list[str], cwd: str, env: dict[str, str], path: list[str], fds: tuple[int, int, int],
+                    cpus: frozenset[int] | None = None) -> None:
+    """In the forked process: become `python -u -m pulumi.policy ...`, then exit as it would.
+    `cpus`: the starter's CPU affinity, which a started process inherits."""
+    if cpus:
+        os.sched_setaffinity(0, cpus)
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
         os.close(fd)

@@ -16,6 +16,7 @@ import pytest
 from analyzer_support import bucket, inventory, pack_children
 
 from pipeline.analyzer import PackError, PackSession, StackContext, analyze_inventory, launcher
+from pipeline.cpu_placement import render_on_one_cpu
 from tests import pack_zygote
 
 pytestmark = pytest.mark.skipif(
@@ -40,6 +41,7 @@ FACTS = """
                     ("PULUMI_PROJECT", "PULUMI_STACK", "PULUMI_DRY_RUN", "PULUMI_CONFIG", "PATH")},
             "stdin": sys.stdin.read(),
             "stdout_write_through": sys.stdout.write_through,
+            "cpus": sorted(os.sched_getaffinity(0)),
             "project_modules": sorted(m for m in sys.modules if m.split(".")[0] in PROJECT),
         }))
 
@@ -78,6 +80,19 @@ def test_a_forked_pack_sees_the_process_a_fresh_interpreter_gives_it(tmp_path, m
     assert fresh["env"]["PULUMI_CONFIG"] == json.dumps({"demo:region": "eu-west-1"})
     assert fresh["stdin"] == "" and fresh["stdout_write_through"] is True
     assert fresh["project_modules"] == []
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs to pin to one of them")
+def test_a_forked_pack_keeps_to_the_cpus_of_whoever_started_it_as_a_popen_child_does(tmp_path, monkeypatch):
+    pack = write_pack(tmp_path / "facts", FACTS)
+    everything = sorted(os.sched_getaffinity(0))
+    with render_on_one_cpu() as others:  # this thread on one CPU: what a pack started now inherits
+        mine = sorted(os.sched_getaffinity(0))
+        forked = facts_when_started("forked", pack, monkeypatch)
+        fresh = facts_when_started("popen", pack, monkeypatch)
+    assert len(mine) == 1 and sorted(others) == sorted(set(everything) - set(mine))
+    assert forked["cpus"] == fresh["cpus"] == mine
+    assert facts_when_started("forked", pack, monkeypatch)["cpus"] == everything
 
 
 @pytest.mark.parametrize(("main", "code", "stderr"), [

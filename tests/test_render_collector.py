@@ -52,7 +52,7 @@ def test_check_keeps_the_thresholds_over_the_whole_stack(thresholds, monkeypatch
     thresholds(DEFAULTS)
     seen = []
 
-    def judged(stack, project_dir, report_dir, out, *, first_deploy):
+    def judged(stack, project_dir, report_dir, out, *, first_deploy, helper_cpus):
         seen.append(gc.get_threshold())
         raise RuntimeError("the stack's check failed")
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.analyzer import relay
 from pipeline.analyzer.errors import PackError
+from pipeline.cpu_placement import format_cpus
 
 if TYPE_CHECKING:
     from pipeline.analyzer.launcher import StackContext
@@ -56,11 +57,13 @@ class _Ended:
 
 class AnalyzeAsRendered:
     """`with AnalyzeAsRendered(pack_dir, context, config_file) as analysis:` starts the analysis
-    process (`window`: Analyze calls in flight, PackSession's default when None); `add` per resource; `finish(inventory)` for the verdict; leaving the block stops it."""
+    process (`window`: Analyze calls in flight, PackSession's default when None; `cpus`: where it
+    and its pack run, pipeline/cpu_placement.py); `add` per resource; `finish(inventory)` for the
+    verdict; leaving the block stops it."""
 
     def __init__(
         self, pack_dir: Path, context: StackContext, config_file: Path | None, *,
-        window: int | None = None, python: str | None = None,
+        window: int | None = None, python: str | None = None, cpus: frozenset[int] | None = None,
     ) -> None:
         self._sent_resources: list[InventoryResource] = []
         self._stderr = tempfile.TemporaryFile()  # a crash's traceback, never a pipe that fills
@@ -69,7 +72,8 @@ class AnalyzeAsRendered:
         _widen(to_relay_w)
         try:
             self._process = subprocess.Popen(  # noqa: S603 - our own module, our interpreter
-                [python or sys.executable, "-m", "pipeline.analyzer.relay", str(to_relay_r), str(from_relay_w)],
+                [python or sys.executable, "-m", "pipeline.analyzer.relay", str(to_relay_r), str(from_relay_w),
+                 *([format_cpus(cpus)] if cpus else [])],
                 pass_fds=(to_relay_r, from_relay_w), cwd=CODE_ROOT,
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr,
             )

@@ -1,11 +1,12 @@
-"""The analysis process `check` runs beside its render: `python -m pipeline.analyzer.relay R W`.
+"""The analysis process `check` runs beside its render: `python -m pipeline.analyzer.relay R W [CPUS]`.
 
 It plays the CLI's part towards the pack (pipeline/analyzer/feed.py starts it): starts the pack,
 configures it, sends Analyze for each resource as the render's messages arrive (AnalysisStream)
 and AnalyzeStack once the render is done, and answers with the AnalysisResult. Doing this in a
 process of its own keeps the gRPC client, the request encoding and the pack's start-up off the
 render's core: on two CPUs the render has one to itself, the pack and this process share the
-other (bench/README.md has the measurements).
+other (CPUS, e.g. `1`: the first thing this process does is pin itself, and so the pack it
+starts, to them; pipeline/cpu_placement.py, bench/README.md has the measurements).
 
 Messages (pickled, over two pipes whose descriptors are the arguments), in order:
   check -> relay: START(pack_dir, context, config_file, window or None for the session's), then ADD(resource, inputs,
@@ -26,6 +27,8 @@ import threading
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from pipeline.cpu_placement import parse_cpus, pin
 
 if TYPE_CHECKING:
     from pipeline.analyzer.launcher import StackContext
@@ -130,6 +133,8 @@ def serve(incoming: Connection, outgoing: Connection) -> int:
 
 
 def main(argv: list[str]) -> int:
+    if len(argv) > 2:
+        pin(parse_cpus(argv[2]))  # before the imports below, which are most of this process's start
     incoming = Connection(int(argv[0]), writable=False)
     outgoing = Connection(int(argv[1]), readable=False)
     try:
