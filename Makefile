@@ -4,6 +4,10 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell sha256sum requirements.lock | cut -c1-16)
+# Bytecode is cached (in the virtualenv, not beside the sources) even where the environment says
+# PYTHONDONTWRITEBYTECODE: otherwise every Python process of check (the render, the analysis
+# process, the pack), of the bench and of the suite compiles the project's modules again.
+CACHED := env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(abspath $(VENV))/pycache
 
 .PHONY: venv check test lint bench bench-peer lock clean
 
@@ -18,21 +22,19 @@ venv: $(STAMP)
 # The second run is prod's very first deploy as its preview sees it: nothing created yet, so the
 # pack defers what only the update can know ("verified at deploy") and must still pass.
 check: $(STAMP)
-	$(PY) -m pipeline check
-	$(PY) -m pipeline check --first-deploy --stack prod
+	$(CACHED) $(PY) -m pipeline check
+	$(CACHED) $(PY) -m pipeline check --first-deploy --stack prod
 
 # One pytest worker per CPU (pytest-xdist): the suite is CPU-bound renders and pack processes.
-# Bytecode is cached (in the virtualenv, not beside the sources) even where the environment says
-# PYTHONDONTWRITEBYTECODE: otherwise each of the suite's Python processes (workers, packs,
-# analysis processes, CLI runs) compiles the project and pytest rewrites its plugins again.
+# With the bytecode cache (CACHED) pytest does not rewrite its plugins again in each process either.
 test: $(STAMP)
-	env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(abspath $(VENV))/pycache $(PY) -m pytest -n auto
+	$(CACHED) $(PY) -m pytest -n auto
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
 bench: $(STAMP)
-	$(PY) -m bench
+	$(CACHED) $(PY) -m bench
 
 # The same estates synthesised by AWS CDK + cdk-nag, side by side with check. Installs the peer from
 # bench/peer/package-lock.json where node and npm exist; without them bench.peer says why and skips.

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.measure import BenchError
+from bench.measure import BenchError, with_bytecode_cache
 from pipeline.stack_files import PROJECT_DIR
 
 Runner = Callable[[list[str]], float]  # argv -> wall seconds (raises BenchError on failure)
@@ -20,7 +20,7 @@ Runner = Callable[[list[str]], float]  # argv -> wall seconds (raises BenchError
 
 def _run(argv: list[str]) -> float:
     started = time.perf_counter()
-    done = subprocess.run(argv, cwd=PROJECT_DIR, capture_output=True, text=True, check=False)
+    done = subprocess.run(argv, cwd=PROJECT_DIR, capture_output=True, text=True, check=False, env=with_bytecode_cache())
     wall = time.perf_counter() - started
     if done.returncode != 0:
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-10:])

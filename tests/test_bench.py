@@ -4,6 +4,9 @@ numbers depend on the machine; only their presence and consistency are checked."
 
 import io
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -128,3 +131,23 @@ def test_make_check_is_timed_sequential_against_parallel_in_alternation(tmp_path
     assert seen[0][-2:] == ["--jobs", "1"] and "--jobs" not in seen[1]
     assert [s[:2] for s in seen] == [["--report-dir", str(tmp_path / "reports")]] * 6
     assert "parallel is 1.67x faster than sequential (median of 3)" in render_make_check(result)
+
+
+def test_measured_runs_keep_python_s_bytecode_cache(tmp_path, monkeypatch):
+    from bench import measure
+
+    env = measure.with_bytecode_cache({"PYTHONDONTWRITEBYTECODE": "1", "PATH": "/bin"})
+    assert "PYTHONDONTWRITEBYTECODE" not in env and env["PATH"] == "/bin"
+    assert env["PYTHONPYCACHEPREFIX"] == str(Path(sys.prefix) / "pycache")  # where `make test` keeps them
+    assert measure.with_bytecode_cache({"PYTHONPYCACHEPREFIX": str(tmp_path)})["PYTHONPYCACHEPREFIX"] == str(tmp_path)
+
+    seen = {}
+
+    def child(command, **kwargs):
+        seen.update(kwargs["env"])
+        return subprocess.CompletedProcess(command, 0, stdout='{"ok": true}\n', stderr="")
+
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    monkeypatch.setattr(measure.subprocess, "run", child)
+    assert measure.run_json_child(["python", "-c", "pass"], tmp_path, "a run", timeout=5)[0] == {"ok": True}
+    assert "PYTHONDONTWRITEBYTECODE" not in seen and "PYTHONPYCACHEPREFIX" in seen
