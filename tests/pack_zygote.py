@@ -39,6 +39,7 @@ from collections.abc import Mapping, Sequence
 from multiprocessing import forkserver
 
 from pipeline.analyzer import launcher
+from pipeline.cpu_placement import allowed_cpus
 from tests.pack_zygote_child import MODULE, Fd, PackProcess, become_the_pack
 
 # Imported by the forkserver before it forks anything: what a pack needs from site-packages.
@@ -134,7 +135,8 @@ def spawn_pack(argv: Sequence[str], *, cwd, env: Mapping[str, str]):
     try:
         process = PackProcess(
             target=become_the_pack,
-            args=(list(argv), str(cwd), dict(env), path, (Fd(null), Fd(out_w), Fd(err_w)), _affinity()),
+            args=(list(argv), str(cwd), dict(env), path, (Fd(null), Fd(out_w), Fd(err_w)),
+                  allowed_cpus()),  # the starting thread's CPUs, which a Popen child inherits
             daemon=True,
         )
         process.start()
@@ -150,14 +152,6 @@ def spawn_pack(argv: Sequence[str], *, cwd, env: Mapping[str, str]):
 
 
 real_spawn = launcher.spawn_pack
-
-
-def _affinity() -> frozenset[int] | None:
-    """The CPUs the starting thread keeps to, which a Popen child would inherit."""
-    try:
-        return frozenset(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return None
 
 
 def server_pid() -> int | None:
