@@ -5,8 +5,9 @@ Left to the scheduler on two CPUs, the render shares a CPU with the analysis pro
 pack's threads whenever two of theirs are runnable at once (each has a gRPC polling thread
 besides the one doing the work), and the render's own threads (the SDK registers resources
 from its event loop's executor) hand the GIL to each other across CPUs. Measured at 200
-services, paired runs: check 1.22-1.33x its floor unplaced, 0.95-1.11x placed; the render
-alone 5-7% faster on one CPU than free to move.
+services, paired runs: check 1.22-1.33x a floor left to the scheduler unplaced, 0.90-1.11x
+placed, and 1.02-1.05x a floor that also renders on one CPU (the render alone is 5-7% faster
+on one CPU than free to move).
 
 `render_on_one_cpu()` pins this process, every thread of it, to the CPU it is running on and
 says which CPUs are left for the helpers, which pin themselves (`pin`) before their imports;
@@ -24,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 TASKS = Path("/proc/self/task")
-STAT = Path("/proc/self/stat")
+STATS = (Path("/proc/thread-self/stat"), Path("/proc/self/stat"))  # the caller's thread; Linux < 3.17
 STAT_PROCESSOR = 36  # proc(5) field 39, "processor", counted after the ")" that ends the name
 
 
@@ -37,11 +38,13 @@ def allowed_cpus() -> frozenset[int] | None:
 
 
 def current_cpu() -> int | None:
-    """The CPU this process last ran on (this moment's, for a running caller), or None."""
-    try:
-        return int(STAT.read_text().rsplit(")", 1)[1].split()[STAT_PROCESSOR])
-    except (OSError, IndexError, ValueError):
-        return None
+    """The CPU the calling thread last ran on (this moment's, for a running caller), or None."""
+    for stat in STATS:
+        try:
+            return int(stat.read_text().rsplit(")", 1)[1].split()[STAT_PROCESSOR])
+        except (OSError, IndexError, ValueError):
+            continue
+    return None
 
 
 def split(allowed: frozenset[int] | None, current: int | None) -> tuple[frozenset[int], frozenset[int]] | None:

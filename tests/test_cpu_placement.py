@@ -177,3 +177,11 @@ def test_a_bad_cpu_list_is_a_usage_error_naming_the_option(capsys):
         main(["check", "--cpus", "one"])
     assert stopped.value.code == 2
     assert "--cpus: must be CPU numbers separated by commas" in capsys.readouterr().err
+
+
+@two_cpus
+def test_the_cpu_a_thread_is_on_is_read_from_proc_and_is_one_it_may_use():
+    assert cpu_placement.current_cpu() in ALLOWED
+    with render_on_one_cpu():
+        [pinned] = os.sched_getaffinity(0)
+        assert cpu_placement.current_cpu() == pinned  # running, so on the one CPU it may use
