@@ -35,10 +35,7 @@ def default_jobs(stacks: int) -> int:
     """One stack per two CPUs: each already keeps two busy (its render here, its pack beside
     it), and each child pays the program's imports again (~3 s, most of it pulumi-aws's WAFv2
     types), so on two cores stacks in turn in one process are faster (bench/README.md)."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cpus = os.cpu_count() or 1
+    cpus = len(allowed_cpus() or ()) or os.cpu_count() or 1  # no affinity calls (macOS): all of them
     return max(1, min(cpus // 2, stacks))
 
 
